@@ -1,0 +1,5 @@
+"""`python -m mock_server` runs the same CLI as `seedream-mock`."""
+
+from mock_server.cli import main
+
+raise SystemExit(main())

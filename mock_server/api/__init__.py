@@ -1,0 +1,1 @@
+"""The HTTP layer: thin Flask blueprints that parse, call the emulator and serialise."""

@@ -1,0 +1,51 @@
+"""Request helpers shared by the blueprints: the emulator of this app, JSON bodies, base URL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import current_app, request
+
+from mock_server.emulator import Emulator
+from mock_server.errors import InvalidRequestError
+
+
+def emulator() -> Emulator:
+    """The per-app emulator (kept in `app.extensions`, never a module global)."""
+    found: Emulator = current_app.extensions["seedream_mock"]
+    return found
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def json_body() -> Any:
+    """The request body parsed as JSON, or a 400 that says what is wrong with it."""
+    if request.mimetype != "application/json":
+        got = request.content_type or "none"
+        raise InvalidRequestError(
+            f"Content-Type must be application/json; got {got}."
+        )
+    raw = request.get_data(cache=True)  # a body over the limit raises 413 here
+    if not raw.strip():
+        raise InvalidRequestError("The request body is empty; send a JSON object.")
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise InvalidRequestError("The request body is not valid UTF-8.") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidRequestError(
+            f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} "
+            f"column {exc.colno}."
+        ) from None
+    except ValueError as exc:
+        raise InvalidRequestError(f"The request body is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise InvalidRequestError("The request body is nested too deeply.") from None
+
+
+def base_url() -> str:
+    """Scheme and host the client used, so result URLs work from where it called us."""
+    return request.host_url

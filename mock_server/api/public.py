@@ -1,0 +1,26 @@
+"""The public API, exactly as the real service has it (DESIGN.md §1)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from mock_server import documents
+from mock_server.api._http import base_url, emulator, json_body
+
+public = Blueprint("public", __name__)
+
+
+@public.post("/api/v1/images/generations")
+def create_generation() -> Response:
+    mock = emulator()
+    account = mock.authenticate(request.headers.get("Authorization"))
+    task = mock.submit(account, json_body())
+    return jsonify(documents.created(task))
+
+
+@public.get("/api/v1/tasks/<task_id>")
+def get_task(task_id: str) -> Response:
+    mock = emulator()
+    account = mock.authenticate(request.headers.get("Authorization"))
+    task = mock.task_for(account, task_id)
+    return jsonify(mock.task_document(task, base_url()))

@@ -1,0 +1,179 @@
+"""Server settings: defaults, then a TOML file, then MOCK_* environment variables, then CLI flags."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from mock_server.clock import CLOCK_MODES, ClockMode
+
+KEY_PATTERN = re.compile(r"^aio_[A-Za-z0-9_\-]{1,200}$")
+DEFAULT_KEY = "aio_your_api_key"  # the key in the seed page's curl example, ready out of the box
+
+
+class ConfigError(ValueError):
+    """A setting has a value the server cannot run with; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a server instance is configured with. Frozen: change it by building a new one."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = None
+    threads: int = 8
+
+    clock: ClockMode = "real"
+    speed: float = 1.0
+    clock_start: float | None = None
+    seed: int | None = None
+
+    key_mode: str = "open"
+    keys: Mapping[str, int] = field(default_factory=lambda: {DEFAULT_KEY: 1200})
+    default_credits: int = 1200
+    price: int = 12
+    prices: Mapping[str, int] = field(default_factory=dict)
+
+    pending_seconds: float = 1.0
+    processing_seconds: tuple[float, float] = (2.0, 9.0)
+
+    max_prompt_chars: int = 3000
+    max_body_bytes: int = 256 * 1024
+    callback_hosts: tuple[str, ...] = ("loopback",)
+
+    image_lifetime_seconds: float = 24 * 3600.0
+    image_cache_bytes: int = 256 * 1024 * 1024
+    max_tasks: int = 10_000
+
+    control: bool = True
+    control_token: str | None = None
+
+    def __post_init__(self) -> None:
+        _check(self)
+
+    def price_for(self, model: str, quality: str) -> int:
+        """Credits one image costs: `prices["<model>:<quality>"]`, then `prices["<model>"]`,
+        then the flat `price` (12, as published)."""
+        return self.prices.get(f"{model}:{quality}", self.prices.get(model, self.price))
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        """A copy with the given fields replaced; values given as None are left alone."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _check(s: Settings) -> None:
+    if s.clock not in CLOCK_MODES:
+        raise ConfigError(f"clock must be one of {', '.join(CLOCK_MODES)}, not {s.clock!r}")
+    if not s.speed > 0:
+        raise ConfigError(f"speed must be greater than 0, not {s.speed}")
+    if s.key_mode not in ("open", "strict"):
+        raise ConfigError(f"key_mode must be 'open' or 'strict', not {s.key_mode!r}")
+    if not 0 <= s.port <= 65535:
+        raise ConfigError(f"port must be between 0 and 65535, not {s.port}")
+    for key, credits in s.keys.items():
+        if not KEY_PATTERN.match(key):
+            raise ConfigError(f"key {key!r} is not of the form aio_<letters, digits, _ or ->")
+        if credits < 0:
+            raise ConfigError(f"key {key} has negative credits ({credits})")
+    low, high = s.processing_seconds
+    if s.pending_seconds < 0 or low < 0 or high < low:
+        raise ConfigError("timeline: pending_seconds >= 0 and 0 <= processing min <= max")
+    for name in ("max_prompt_chars", "max_body_bytes", "threads", "max_tasks"):
+        if getattr(s, name) < 1:
+            raise ConfigError(f"{name} must be at least 1")
+    if s.price < 0 or any(v < 0 for v in s.prices.values()):
+        raise ConfigError("prices must not be negative")
+
+
+def parse_key_spec(spec: str, default_credits: int) -> tuple[str, int]:
+    """`aio_abc` or `aio_abc:500` → (key, credits)."""
+    key, _, credits = spec.strip().partition(":")
+    try:
+        amount = int(credits) if credits else default_credits
+    except ValueError:
+        raise ConfigError(f"key spec {spec!r}: credits after ':' must be an integer") from None
+    return key, amount
+
+
+def parse_range(text: str) -> tuple[float, float]:
+    """`5` → (5, 5); `2-9` → (2, 9)."""
+    low, _, high = text.partition("-")
+    try:
+        return float(low), float(high or low)
+    except ValueError:
+        raise ConfigError(f"{text!r} is not a number or a MIN-MAX range of seconds") from None
+
+
+_CONVERTERS: dict[str, Any] = {
+    "port": int,
+    "threads": int,
+    "speed": float,
+    "seed": int,
+    "default_credits": int,
+    "price": int,
+    "pending_seconds": float,
+    "max_prompt_chars": int,
+    "max_body_bytes": int,
+    "image_lifetime_seconds": float,
+    "image_cache_bytes": int,
+    "max_tasks": int,
+}
+
+
+def _coerce(name: str, value: Any, default_credits: int) -> Any:
+    try:
+        if name == "keys":
+            if isinstance(value, Mapping):
+                return {str(k): int(v) for k, v in value.items()}
+            specs = value.split(",") if isinstance(value, str) else value
+            return dict(parse_key_spec(s, default_credits) for s in specs if s.strip())
+        if name == "processing_seconds":
+            if isinstance(value, list | tuple):
+                return (float(value[0]), float(value[-1]))
+            return parse_range(str(value))
+        if name == "callback_hosts":
+            items = value.split(",") if isinstance(value, str) else value
+            return tuple(h.strip() for h in items if h.strip())
+        if name == "control":
+            if isinstance(value, str):
+                return value.strip().lower() not in ("0", "false", "no", "off")
+            return bool(value)
+        if name == "prices":
+            return {str(k): int(v) for k, v in dict(value).items()}
+        return _CONVERTERS.get(name, str)(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name}: {value!r} is not valid ({exc})") from None
+
+
+FIELD_NAMES = tuple(f.name for f in fields(Settings))
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge the sources, later ones winning: defaults < file < MOCK_<NAME> env < overrides."""
+    raw: dict[str, Any] = {}
+    if config_file is not None:
+        try:
+            raw.update(tomllib.loads(Path(config_file).read_text("utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"config file {config_file}: {exc}") from None
+        unknown = sorted(set(raw) - set(FIELD_NAMES))
+        if unknown:
+            raise ConfigError(f"config file {config_file}: unknown settings {', '.join(unknown)}")
+    env = os.environ if env is None else env
+    for name in FIELD_NAMES:
+        if f"MOCK_{name.upper()}" in env:
+            raw[name] = env[f"MOCK_{name.upper()}"]
+    raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    default_credits = int(raw.get("default_credits", Settings.default_credits))
+    values = {name: _coerce(name, value, default_credits) for name, value in raw.items()}
+    return Settings(**values)

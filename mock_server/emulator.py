@@ -1,0 +1,257 @@
+"""The domain core: submit, transition and read tasks on the mock's clock, charging credits.
+
+Everything the HTTP layer asks of the mock goes through `Emulator`; it has no Flask in it, so
+the same core can sit behind another transport, a persistent store or an inspector page.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from mock_server import documents
+from mock_server.accounts import Accounts
+from mock_server.clock import Clock
+from mock_server.config import Settings
+from mock_server.errors import InvalidRequestError, NotFoundError
+from mock_server.events import Event, EventBus
+from mock_server.images import ImageCache, ImageSpec, render
+from mock_server.keys import Account
+from mock_server.scheduler import Scheduler
+from mock_server.store import MemoryStore, Store
+from mock_server.tasks import Status, Task, TaskError, Timeline
+from mock_server.validation import RequestValidator, callback_host_allowed
+
+GENERIC_FAILURE = TaskError("generation_failed", "The image could not be generated.")
+_RESULT_PATH = re.compile(r"^/files/(?P<task_id>[A-Za-z0-9_]+)/(?P<index>\d+)\.png$")
+
+
+@dataclass(frozen=True)
+class ResultFile:
+    """A result image ready to send."""
+
+    png: bytes
+    task_id: str
+
+
+class Emulator:
+    """One mock server's state: clock, scheduler, store, ledgers, validator and image cache.
+
+    One re-entrant lock guards all state; requests, scheduled events and control calls take it,
+    so each sees and leaves a consistent world (the credit invariant included). Image rendering,
+    the slow part, runs outside it.
+    """
+
+    def __init__(self, settings: Settings, *, store: Store | None = None) -> None:
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.clock = Clock(settings.clock, settings.speed, settings.clock_start)
+        self.scheduler = Scheduler(self.clock, self.lock)
+        self.events = EventBus()
+        self.store: Store = store or MemoryStore()
+        self.accounts = Accounts(settings, self.store, self.events, self.clock.now)
+        self.validator = RequestValidator(settings.max_prompt_chars, settings.callback_hosts)
+        self.images = ImageCache(settings.image_cache_bytes)
+        self._rng = random.Random(settings.seed)
+        with self.lock:
+            self.accounts.seed()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+
+    def reset(self) -> None:
+        """Back to the start state: no tasks, configured keys with fresh grants, the configured
+        clock mode. The clock reading itself never goes backwards."""
+        with self.lock:
+            self.scheduler.clear()
+            self.store.clear()
+            self.images.clear()
+            self._rng = random.Random(self.settings.seed)
+            self.clock.configure(self.settings.clock, self.settings.speed)
+            self.accounts.seed()
+            self.scheduler.wake()
+            self.events.publish(Event("state.reset", self.clock.now()))
+
+    # -- public API --------------------------------------------------------------------------
+
+    def authenticate(self, authorization: str | None) -> Account:
+        with self.lock:
+            return self.accounts.authenticate(authorization)
+
+    def submit(self, account: Account, body: Any) -> Task:
+        """Validate, hold the price, create the task and schedule its life."""
+        request = self.validator.parse(body)
+        with self.lock:
+            self.scheduler.fire_due()
+            now = self.clock.now()
+            price = self.settings.price_for(request.model, request.input.quality)
+            task = Task(
+                task_id=self._new_task_id(),
+                key=account.key,
+                model=request.model,
+                input=request.input,
+                price=price,
+                timeline=self._timeline(),
+                created_at=now,
+                callback_url=request.callback_url,
+            )
+            account.ledger.hold(price, now, task.task_id)
+            self.store.save_account(account)
+            self.store.save_task(task)
+            self.events.publish(Event("credits.held", now, account.key, task.task_id, {"amount": price}))
+            self.events.publish(Event("task.created", now, account.key, task.task_id))
+            self._schedule(task, now + task.timeline.pending_seconds, Status.PROCESSING)
+            self._evict()
+            return task
+
+    def task_for(self, account: Account, task_id: str) -> Task:
+        """The caller's own task; another key's task is as unknown as a made-up id."""
+        with self.lock:
+            self.scheduler.fire_due()
+            task = self.store.task(task_id)
+            if task is None or task.key != account.key:
+                raise NotFoundError(f"No task {task_id} exists for this API key.", "task_id")
+            return task
+
+    def task_document(self, task: Task, base_url: str) -> dict[str, Any]:
+        with self.lock:
+            data = documents.task_data(
+                task, self.clock.now(), self.settings.public_url or base_url,
+                self.settings.image_lifetime_seconds,
+            )
+            return documents.success(data)
+
+    def result_file(self, task_id: str, index: int, depth: int = 0) -> ResultFile:
+        """The PNG behind a result URL: 404 if there is none, 410 once it has expired."""
+        with self.lock:
+            self.scheduler.fire_due()
+            task = self.store.task(task_id)
+            if task is None or task.status != Status.COMPLETED or index != 0:
+                raise NotFoundError(f"No result file {index}.png for task {task_id}.")
+            assert task.completed_at is not None
+            if self.clock.now() >= task.completed_at + self.settings.image_lifetime_seconds:
+                raise NotFoundError(
+                    f"The result of task {task_id} expired; result URLs live "
+                    f"{self.settings.image_lifetime_seconds:g} s.", status=410,
+                )
+        source = self._source_png(task.input.image_urls, depth) if task.is_edit else None
+        spec = ImageSpec(
+            task.task_id, task.input.prompt, task.input.aspect_ratio, task.input.quality,
+            task.model, task.is_edit, source,
+        )
+        return ResultFile(self.images.get(f"{task_id}/{index}", lambda: render(spec)), task_id)
+
+    def _source_png(self, urls: tuple[str, ...], depth: int) -> bytes | None:
+        """An edit's first input, when it is a result this mock serves; the mock never fetches
+        other URLs. One level deep, so chains of edits stay cheap."""
+        if depth > 0 or not urls:
+            return None
+        parts = urlsplit(urls[0])
+        match = _RESULT_PATH.match(parts.path)
+        if match is None or not callback_host_allowed(urls[0], ("loopback",)):
+            return None
+        try:
+            return self.result_file(match["task_id"], int(match["index"]), depth + 1).png
+        except NotFoundError:
+            return None
+
+    # -- the task machine --------------------------------------------------------------------
+
+    def _new_task_id(self) -> str:
+        return f"n30{self._rng.getrandbits(64):016x}_seed"
+
+    def _timeline(self) -> Timeline:
+        low, high = self.settings.processing_seconds
+        return Timeline(self.settings.pending_seconds, round(self._rng.uniform(low, high), 3))
+
+    def _schedule(self, task: Task, at: float, to: Status) -> None:
+        handle = self.scheduler.schedule(at, lambda due: self.transition(task.task_id, to, due))
+        task.scheduled.append(handle)
+
+    def transition(self, task_id: str, to: Status, at: float) -> None:
+        """Move a task forward at clock time `at`, settle its credits when it ends, and publish
+        the event. Finishing a task that is already over is a no-op (a forced transition may
+        have beaten its scheduled one)."""
+        with self.lock:
+            task = self.store.task(task_id)
+            if task is None or task.terminal:
+                return
+            if to == Status.COMPLETED and task.timeline.failure is not None:
+                to = Status.FAILED
+            task.move(to, at)
+            account = self.accounts.get(task.key)
+            if to == Status.PROCESSING:
+                self._schedule(task, task.updated_at + task.timeline.processing_seconds,
+                               Status.COMPLETED)
+            elif to == Status.COMPLETED:
+                account.ledger.capture(task.price, at, task_id)
+                task.credits_consumed = task.price
+            elif to == Status.FAILED:
+                task.error = task.timeline.failure or GENERIC_FAILURE
+                account.ledger.release(task.price, at, task_id)
+            self.store.save_task(task)
+            self.store.save_account(account)
+            self.events.publish(Event(f"task.{to}", at, task.key, task_id))
+
+    def _evict(self) -> None:
+        """Forget the oldest finished tasks past `max_tasks`; running tasks are never dropped,
+        because their credits are still held."""
+        excess = self.store.task_count() - self.settings.max_tasks
+        for task in self.store.tasks():
+            if excess <= 0:
+                break
+            if task.terminal:
+                self.store.delete_task(task.task_id)
+                excess -= 1
+
+    # -- control -----------------------------------------------------------------------------
+
+    def clock_document(self) -> dict[str, Any]:
+        return documents.clock(self.clock.state(), self.scheduler.pending())
+
+    def set_clock(self, mode: str, speed: float | None) -> None:
+        with self.lock:
+            self.scheduler.fire_due()
+            self.clock.configure(mode, speed)  # type: ignore[arg-type]
+            self.scheduler.wake()
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move time forward, firing every event due on the way before returning."""
+        with self.lock:
+            self.scheduler.advance_to(self.clock.now() + seconds)
+
+    def advance_clock_to(self, moment: float) -> None:
+        with self.lock:
+            self.scheduler.advance_to(moment)
+
+    def ledgers(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [documents.ledger(a) for a in self.store.accounts()]
+
+    def ledger(self, key: str) -> dict[str, Any]:
+        with self.lock:
+            return documents.ledger(self.accounts.get(key))
+
+    def create_key(self, key: str, credits: int | None) -> Account:
+        with self.lock:
+            grant = self.settings.default_credits if credits is None else credits
+            if grant < 0:
+                raise InvalidRequestError("credits must not be negative.", "credits")
+            return self.accounts.create(key, grant)
+
+    def grant(self, key: str, amount: int) -> dict[str, Any]:
+        with self.lock:
+            return documents.ledger(self.accounts.grant(key, amount))
+
+    def revoke(self, key: str) -> dict[str, Any]:
+        with self.lock:
+            return documents.ledger(self.accounts.revoke(key))

@@ -1,0 +1,154 @@
+"""Placeholder result images: real PNGs of the exact output size, deterministic per task,
+rendered lazily and kept in a cache bounded by bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw, ImageFont
+
+# DESIGN.md §1 "Result files" [G, BytePlus presets]: (ratio, quality) -> (width, height).
+SIZES: dict[tuple[str, str], tuple[int, int]] = {
+    ("1:1", "basic"): (2048, 2048), ("1:1", "high"): (4096, 4096),
+    ("4:3", "basic"): (2304, 1728), ("4:3", "high"): (4704, 3520),
+    ("3:4", "basic"): (1728, 2304), ("3:4", "high"): (3520, 4704),
+    ("16:9", "basic"): (2848, 1600), ("16:9", "high"): (5504, 3040),
+    ("9:16", "basic"): (1600, 2848), ("9:16", "high"): (3040, 5504),
+    ("3:2", "basic"): (2496, 1664), ("3:2", "high"): (4992, 3328),
+    ("2:3", "basic"): (1664, 2496), ("2:3", "high"): (3328, 4992),
+    ("21:9", "basic"): (3136, 1344), ("21:9", "high"): (6240, 2656),
+}  # fmt: skip
+
+
+def output_size(aspect_ratio: str, quality: str) -> tuple[int, int]:
+    return SIZES[(aspect_ratio, quality)]
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """Everything that decides an image's pixels; equal specs give identical bytes."""
+
+    task_id: str
+    prompt: str
+    aspect_ratio: str
+    quality: str
+    model: str
+    is_edit: bool
+    source_png: bytes | None = None  # an edit's input image, when the mock serves it itself
+
+
+def _palette(task_id: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    digest = hashlib.sha256(task_id.encode()).digest()
+    start = (40 + digest[0] % 120, 40 + digest[1] % 120, 40 + digest[2] % 120)
+    end = (start[2], start[0], start[1])
+    return start, end
+
+
+def _background(spec: ImageSpec, size: tuple[int, int]) -> Image.Image:
+    start, end = _palette(spec.task_id)
+    ramp = Image.linear_gradient("L").resize(size)
+    image = Image.composite(Image.new("RGB", size, end), Image.new("RGB", size, start), ramp)
+    if spec.source_png is not None:
+        with Image.open(io.BytesIO(spec.source_png)) as source:
+            thumb = source.convert("RGB")
+            thumb.thumbnail((size[0] // 3, size[1] // 3))
+        margin = size[0] // 40
+        image.paste(thumb, (size[0] - thumb.width - margin, size[1] - thumb.height - 3 * margin))
+    return image
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = ""
+        line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return lines[:6] + (["…"] if len(lines) > 6 else [])
+
+
+def render(spec: ImageSpec) -> bytes:
+    """Draw the placeholder: gradient from the task id, the prompt, ratio, quality and id;
+    an edit gets a bold EDIT banner and, when available, its source image inset."""
+    width, height = output_size(spec.aspect_ratio, spec.quality)
+    image = _background(spec, (width, height))
+    draw = ImageDraw.Draw(image)
+    unit = max(16, min(width // 40, height // 20))
+    big, small = ImageFont.load_default(size=unit * 2), ImageFont.load_default(size=unit)
+    tiny = ImageFont.load_default(size=unit * 2 // 3)
+    margin = unit
+    y = margin
+    if spec.is_edit:
+        draw.rectangle((0, 0, width, unit * 3), fill=(200, 30, 30))
+        draw.text((margin, unit // 2), "EDIT", font=big, fill=(255, 255, 255))
+        y = unit * 4
+    draw.text((margin, y), "seedream-mock placeholder", font=big, fill=(255, 255, 255))
+    y += unit * 3
+    chars_per_line = max(10, int((width - 2 * margin) / (unit * 0.55)))
+    for line in _wrap(spec.prompt, chars_per_line):
+        draw.text((margin, y), line, font=small, fill=(255, 255, 255))
+        y += int(unit * 1.4)
+    footer = f"{spec.model}  {spec.aspect_ratio}  {spec.quality}  {width}x{height}  {spec.task_id}"
+    draw.text((margin, height - unit * 2), footer, font=tiny, fill=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+class ImageCache:
+    """Rendered PNGs by key, least recently used evicted past `budget_bytes`.
+
+    Renders happen outside the cache lock; concurrent requests for the same key wait for one
+    render instead of each doing it.
+    """
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget_bytes = budget_bytes
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self._inflight: dict[str, threading.Lock] = {}
+
+    @property
+    def size_bytes(self) -> int:
+        return self._size
+
+    def get(self, key: str, make: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            gate = self._inflight.setdefault(key, threading.Lock())
+        with gate:
+            with self._lock:
+                if key in self._items:
+                    return self._items[key]
+            try:
+                data = make()
+                with self._lock:
+                    self._store(key, data)
+            finally:
+                with self._lock:
+                    self._inflight.pop(key, None)
+            return data
+
+    def _store(self, key: str, data: bytes) -> None:
+        if len(data) > self.budget_bytes:
+            return  # larger than the whole budget: serve it, keep nothing
+        self._items[key] = data
+        self._size += len(data)
+        while self._size > self.budget_bytes:
+            _, evicted = self._items.popitem(last=False)
+            self._size -= len(evicted)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._size = 0

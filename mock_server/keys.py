@@ -1,0 +1,40 @@
+"""API keys: reading the Authorization header, and the open/strict policy for unknown keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mock_server.config import KEY_PATTERN
+from mock_server.credits import Ledger
+from mock_server.errors import AuthenticationError
+
+
+@dataclass
+class Account:
+    """An API key with its ledger. Revoked accounts stay, so their history can still be read."""
+
+    key: str
+    ledger: Ledger = field(default_factory=Ledger)
+    revoked: bool = False
+
+
+def key_from_authorization(header: str | None) -> str:
+    """The API key in `Authorization: Bearer aio_…`, or a 401 that says what is wrong."""
+    if not header or not header.strip():
+        raise AuthenticationError(
+            "Missing Authorization header: send 'Authorization: Bearer aio_<your key>'."
+        )
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError(
+            "Malformed Authorization header: expected 'Bearer aio_<your key>'."
+        )
+    key = token.strip()
+    if not KEY_PATTERN.match(key):
+        raise AuthenticationError("Invalid API key: API in One keys look like 'aio_…'.")
+    return key
+
+
+def mask(key: str) -> str:
+    """A key as shown in logs and listings: prefix and last four characters."""
+    return key if len(key) <= 12 else f"{key[:6]}…{key[-4:]}"

@@ -1,0 +1,61 @@
+"""Where state lives: one interface for tasks and accounts (memory now; SQLite later)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Protocol
+
+from mock_server.keys import Account
+from mock_server.tasks import Task
+
+
+class Store(Protocol):
+    """What the emulator needs from storage. Callers hold the state lock and call `save_*`
+    after every change, so a durable store can write through without tracking objects."""
+
+    def save_task(self, task: Task) -> None: ...
+    def task(self, task_id: str) -> Task | None: ...
+    def tasks(self) -> Iterator[Task]: ...
+    def delete_task(self, task_id: str) -> None: ...
+    def task_count(self) -> int: ...
+    def save_account(self, account: Account) -> None: ...
+    def account(self, key: str) -> Account | None: ...
+    def accounts(self) -> Iterator[Account]: ...
+    def clear(self) -> None: ...
+
+
+class MemoryStore:
+    """Dictionaries in insertion order; the oldest tasks come first for eviction."""
+
+    def __init__(self) -> None:
+        self._tasks: OrderedDict[str, Task] = OrderedDict()
+        self._accounts: dict[str, Account] = {}
+
+    def save_task(self, task: Task) -> None:
+        self._tasks[task.task_id] = task
+
+    def task(self, task_id: str) -> Task | None:
+        return self._tasks.get(task_id)
+
+    def tasks(self) -> Iterator[Task]:
+        return iter(list(self._tasks.values()))
+
+    def delete_task(self, task_id: str) -> None:
+        self._tasks.pop(task_id, None)
+
+    def task_count(self) -> int:
+        return len(self._tasks)
+
+    def save_account(self, account: Account) -> None:
+        self._accounts[account.key] = account
+
+    def account(self, key: str) -> Account | None:
+        return self._accounts.get(key)
+
+    def accounts(self) -> Iterator[Account]:
+        return iter(list(self._accounts.values()))
+
+    def clear(self) -> None:
+        self._tasks.clear()
+        self._accounts.clear()

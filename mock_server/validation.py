@@ -1,0 +1,180 @@
+"""Request body → a typed generation request, or one field-level 400 a person can act on.
+
+The contract schema (contracts/schemas/generation_request.schema.json) says most of it; this
+module adds what a schema cannot: the configured prompt cap, the alias resolution, and the
+callback host allow-list. When a body breaks several rules, the first field in FIELD_ORDER wins,
+so the same body always gets the same error.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from typing import Any
+from urllib.parse import urlsplit
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from contracts.loader import compile_schema, load_schema
+from mock_server.errors import InvalidRequestError
+from mock_server.tasks import EDIT, TEXT_TO_IMAGE, TaskInput
+
+FIELD_ORDER = ("prompt", "model", "aspect_ratio", "quality", "image_urls", "callback_url")
+ALIAS = "seedream-4-5"
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """A valid request with every default applied."""
+
+    model: str
+    input: TaskInput
+    callback_url: str | None
+
+
+class RequestValidator:
+    """Built once per server (the prompt cap and callback hosts are settings)."""
+
+    def __init__(self, max_prompt_chars: int, callback_hosts: tuple[str, ...]) -> None:
+        schema = load_schema("generation_request")
+        schema["properties"]["prompt"]["maxLength"] = max_prompt_chars
+        self._validator: Draft202012Validator = compile_schema(schema)
+        self.max_prompt_chars = max_prompt_chars
+        self.callback_hosts = callback_hosts
+
+    def parse(self, body: Any) -> GenerationRequest:
+        errors = list(self._validator.iter_errors(body))
+        if errors:
+            raise _explain(min(errors, key=_rank), body, self.max_prompt_chars)
+        model = _resolve_model(body.get("model"), body.get("image_urls"))
+        callback_url = body.get("callback_url")
+        if callback_url is not None and not callback_host_allowed(callback_url, self.callback_hosts):
+            host = urlsplit(callback_url).hostname
+            raise InvalidRequestError(
+                f"callback_url host {host!r} is not allowed by this server "
+                f"(allowed: {', '.join(self.callback_hosts)}; see --callback-hosts).",
+                "callback_url",
+            )
+        image_urls = tuple(body["image_urls"]) if model == EDIT else ()
+        task_input = TaskInput(
+            prompt=body["prompt"],
+            aspect_ratio=body.get("aspect_ratio") or "1:1",
+            quality=body.get("quality") or "basic",
+            image_urls=image_urls,
+        )
+        return GenerationRequest(model, task_input, callback_url)
+
+
+def _resolve_model(model: str | None, image_urls: Any) -> str:
+    if model == ALIAS:
+        return EDIT if isinstance(image_urls, list) and image_urls else TEXT_TO_IMAGE
+    return model or TEXT_TO_IMAGE
+
+
+def callback_host_allowed(url: str, allowed: tuple[str, ...]) -> bool:
+    """`loopback` allows localhost and 127.0.0.0/8 and ::1; `*` allows any host; other entries
+    are host names or shell patterns (`*.example.test`)."""
+    host = (urlsplit(url).hostname or "").lower()
+    for entry in allowed:
+        if entry == "loopback" and _is_loopback(host):
+            return True
+        if fnmatch(host, entry.lower()):
+            return True
+    return False
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _field(error: ValidationError) -> str | None:
+    if error.absolute_path:
+        return str(error.absolute_path[0])
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [f for f in error.validator_value if f not in error.instance]
+        return str(missing[0]) if missing else None
+    return None
+
+
+def _rank(error: ValidationError) -> tuple[int, int]:
+    name = _field(error)
+    if name is None:
+        return (-1, 0)  # the body itself is wrong: say that first
+    position = FIELD_ORDER.index(name) if name in FIELD_ORDER else len(FIELD_ORDER)
+    return (position, len(error.absolute_path))
+
+
+def _explain(error: ValidationError, body: Any, max_prompt: int) -> InvalidRequestError:
+    name = _field(error)
+    if name is None:
+        return InvalidRequestError(f"The request body must be a JSON object, not {_json_kind(body)}.")
+    value = error.instance
+    kind = error.validator
+    if kind == "required":
+        if name == "image_urls":
+            text = "image_urls is required for model seedream/4.5-edit: give 1 to 14 image URLs."
+        else:
+            text = f"{name} is required."
+    elif name == "prompt":
+        text = _explain_prompt(kind, value, max_prompt)
+    elif name in ("model", "aspect_ratio", "quality"):
+        choices = ", ".join(str(v) for v in error.validator_value if v is not None)
+        text = f"{name} must be one of {choices}; got {json.dumps(value)}."
+    elif name == "image_urls":
+        text = _explain_image_urls(error)
+    else:
+        text = (
+            f"{name} must be an absolute http(s) URL of at most 2048 characters; "
+            f"got {_preview(value)}."
+        )
+    return InvalidRequestError(text, name)
+
+
+def _explain_prompt(kind: Any, value: Any, max_prompt: int) -> str:
+    if kind == "type":
+        return f"prompt must be a string; got {_preview(value)}."
+    if kind == "maxLength":
+        return f"prompt must be at most {max_prompt} characters; got {len(value)}."
+    return "prompt must not be empty or only whitespace."
+
+
+def _explain_image_urls(error: ValidationError) -> str:
+    path = list(error.absolute_path)
+    if len(path) > 1:
+        return (
+            f"image_urls[{path[1]}] must be an absolute http(s) URL of at most 2048 characters; "
+            f"got {_preview(error.instance)}."
+        )
+    if error.validator == "minItems":
+        return "image_urls must hold at least 1 image URL for an edit."
+    if error.validator == "maxItems":
+        return f"image_urls holds {len(error.instance)} URLs; at most 14 are allowed."
+    return f"image_urls must be an array of image URLs; got {_preview(error.instance)}."
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
+def _preview(value: Any) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (RecursionError, ValueError):
+        return "a deeply nested value"
+
+    return text if len(text) <= 60 else text[:57] + "..."
