@@ -18,7 +18,9 @@ SCHEMA_NAMES = ("generation_request", "create_response", "task", "error", "callb
 def _raw(name: str) -> dict[str, Any]:
     if name not in SCHEMA_NAMES:
         raise KeyError(f"no contract schema named {name!r}; known: {', '.join(SCHEMA_NAMES)}")
-    text = resources.files("contracts").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+    text = (
+        resources.files("contracts").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+    )
     schema: dict[str, Any] = json.loads(text)
     return schema
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mock_server.config import KEY_PATTERN, Settings
-from mock_server.errors import AuthenticationError, ConflictError, InvalidRequestError, NotFoundError
+from mock_server.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+)
 from mock_server.events import Event, EventBus
 from mock_server.keys import Account, key_from_authorization
 from mock_server.store import Store

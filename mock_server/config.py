@@ -1,4 +1,4 @@
-"""Server settings: defaults, then a TOML file, then MOCK_* environment variables, then CLI flags."""
+"""Server settings: defaults, then a TOML file, then MOCK_* environment, then CLI flags."""
 
 from __future__ import annotations
 

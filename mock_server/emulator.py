@@ -107,7 +107,9 @@ class Emulator:
             account.ledger.hold(price, now, task.task_id)
             self.store.save_account(account)
             self.store.save_task(task)
-            self.events.publish(Event("credits.held", now, account.key, task.task_id, {"amount": price}))
+            self.events.publish(
+                Event("credits.held", now, account.key, task.task_id, {"amount": price})
+            )
             self.events.publish(Event("task.created", now, account.key, task.task_id))
             self._schedule(task, now + task.timeline.pending_seconds, Status.PROCESSING)
             self._evict()
@@ -125,7 +127,9 @@ class Emulator:
     def task_document(self, task: Task, base_url: str) -> dict[str, Any]:
         with self.lock:
             data = documents.task_data(
-                task, self.clock.now(), self.settings.public_url or base_url,
+                task,
+                self.clock.now(),
+                self.settings.public_url or base_url,
                 self.settings.image_lifetime_seconds,
             )
             return documents.success(data)
@@ -141,12 +145,18 @@ class Emulator:
             if self.clock.now() >= task.completed_at + self.settings.image_lifetime_seconds:
                 raise NotFoundError(
                     f"The result of task {task_id} expired; result URLs live "
-                    f"{self.settings.image_lifetime_seconds:g} s.", status=410,
+                    f"{self.settings.image_lifetime_seconds:g} s.",
+                    status=410,
                 )
         source = self._source_png(task.input.image_urls, depth) if task.is_edit else None
         spec = ImageSpec(
-            task.task_id, task.input.prompt, task.input.aspect_ratio, task.input.quality,
-            task.model, task.is_edit, source,
+            task.task_id,
+            task.input.prompt,
+            task.input.aspect_ratio,
+            task.input.quality,
+            task.model,
+            task.is_edit,
+            source,
         )
         return ResultFile(self.images.get(f"{task_id}/{index}", lambda: render(spec)), task_id)
 
@@ -190,8 +200,9 @@ class Emulator:
             task.move(to, at)
             account = self.accounts.get(task.key)
             if to == Status.PROCESSING:
-                self._schedule(task, task.updated_at + task.timeline.processing_seconds,
-                               Status.COMPLETED)
+                self._schedule(
+                    task, task.updated_at + task.timeline.processing_seconds, Status.COMPLETED
+                )
             elif to == Status.COMPLETED:
                 account.ledger.capture(task.price, at, task_id)
                 task.credits_consumed = task.price

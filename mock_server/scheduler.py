@@ -99,7 +99,9 @@ class Scheduler:
             if self._thread is not None:
                 return
             self._stopping = False
-            self._thread = threading.Thread(target=self._tick, name="seedream-scheduler", daemon=True)
+            self._thread = threading.Thread(
+                target=self._tick, name="seedream-scheduler", daemon=True
+            )
             self._thread.start()
 
     def stop(self) -> None:

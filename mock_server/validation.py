@@ -50,7 +50,9 @@ class RequestValidator:
             raise _explain(min(errors, key=_rank), body, self.max_prompt_chars)
         model = _resolve_model(body.get("model"), body.get("image_urls"))
         callback_url = body.get("callback_url")
-        if callback_url is not None and not callback_host_allowed(callback_url, self.callback_hosts):
+        if callback_url is not None and not callback_host_allowed(
+            callback_url, self.callback_hosts
+        ):
             host = urlsplit(callback_url).hostname
             raise InvalidRequestError(
                 f"callback_url host {host!r} is not allowed by this server "
@@ -98,7 +100,8 @@ def _field(error: ValidationError) -> str | None:
     if error.absolute_path:
         return str(error.absolute_path[0])
     if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [f for f in error.validator_value if f not in error.instance]
+        required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
+        missing = [f for f in required if f not in error.instance]
         return str(missing[0]) if missing else None
     return None
 
@@ -114,7 +117,9 @@ def _rank(error: ValidationError) -> tuple[int, int]:
 def _explain(error: ValidationError, body: Any, max_prompt: int) -> InvalidRequestError:
     name = _field(error)
     if name is None:
-        return InvalidRequestError(f"The request body must be a JSON object, not {_json_kind(body)}.")
+        return InvalidRequestError(
+            f"The request body must be a JSON object, not {_json_kind(body)}."
+        )
     value = error.instance
     kind = error.validator
     if kind == "required":
@@ -125,7 +130,8 @@ def _explain(error: ValidationError, body: Any, max_prompt: int) -> InvalidReque
     elif name == "prompt":
         text = _explain_prompt(kind, value, max_prompt)
     elif name in ("model", "aspect_ratio", "quality"):
-        choices = ", ".join(str(v) for v in error.validator_value if v is not None)
+        allowed: list[Any] = list(error.validator_value)  # type: ignore[arg-type]
+        choices = ", ".join(str(v) for v in allowed if v is not None)
         text = f"{name} must be one of {choices}; got {json.dumps(value)}."
     elif name == "image_urls":
         text = _explain_image_urls(error)
@@ -155,7 +161,8 @@ def _explain_image_urls(error: ValidationError) -> str:
     if error.validator == "minItems":
         return "image_urls must hold at least 1 image URL for an edit."
     if error.validator == "maxItems":
-        return f"image_urls holds {len(error.instance)} URLs; at most 14 are allowed."
+        count = len(error.instance) if isinstance(error.instance, list) else 0
+        return f"image_urls holds {count} URLs; at most 14 are allowed."
     return f"image_urls must be an array of image URLs; got {_preview(error.instance)}."
 
 

@@ -25,9 +25,7 @@ def json_body() -> Any:
     """The request body parsed as JSON, or a 400 that says what is wrong with it."""
     if request.mimetype != "application/json":
         got = request.content_type or "none"
-        raise InvalidRequestError(
-            f"Content-Type must be application/json; got {got}."
-        )
+        raise InvalidRequestError(f"Content-Type must be application/json; got {got}.")
     raw = request.get_data(cache=True)  # a body over the limit raises 413 here
     if not raw.strip():
         raise InvalidRequestError("The request body is empty; send a JSON object.")

@@ -78,7 +78,9 @@ def advance_clock() -> Response:
     else:
         seconds = _number(body, "seconds")
         if seconds < 0:
-            raise InvalidRequestError("seconds must not be negative: time never goes back.", "seconds")
+            raise InvalidRequestError(
+                "seconds must not be negative: time never goes back.", "seconds"
+            )
         emulator().advance_clock(seconds)
     return jsonify(documents.success(emulator().clock_document()))
 

@@ -1,22 +1,26 @@
-"""Every error answer is built here, in the API's one envelope; never an HTML page or a 500 trace."""
+"""Every error answer is built here, in the API's one envelope: never an HTML page or a trace."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from mock_server.errors import ApiError, InvalidRequestError, NotFoundError
 
 log = logging.getLogger(__name__)
 
-_TYPES_BY_STATUS = {401: "authentication_error", 404: "not_found_error", 410: "not_found_error",
-                    429: "rate_limit_error", 503: "upstream_error"}
+_TYPES_BY_STATUS = {
+    401: "authentication_error",
+    404: "not_found_error",
+    410: "not_found_error",
+    429: "rate_limit_error",
+    503: "upstream_error",
+}
 _SENTENCES = {
     404: "No such route: see the API reference for the endpoints this server has.",
     405: "This route does not accept that method.",
-    413: "The request body is larger than this server accepts.",
 }
 
 
@@ -40,6 +44,9 @@ def error_response(error: ApiError) -> Response:
 def _from_http(exc: HTTPException) -> ApiError:
     status = exc.code or 500
     message = _SENTENCES.get(status) or (exc.description or exc.name)
+    if status == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        message = f"The request body is larger than the {limit} bytes this server accepts."
     if status == 404:
         return NotFoundError(message)
     if 400 <= status < 500:

@@ -1,0 +1,42 @@
+# seedream-mock: one command to run, one to test. Everything installs into .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8080
+ARGS ?=
+
+.PHONY: run test lint typecheck unit bench clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run  ## serve on 127.0.0.1:$(PORT) with the default key aio_your_api_key
+	$(BIN)/seedream-mock serve --port $(PORT) $(ARGS)
+
+lint: $(VENV)/.installed-dev  ## ruff and mypy (strict)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: $(VENV)/.installed-dev  ## the whole pytest suite, without lint
+	$(BIN)/python -m pytest $(ARGS)
+
+test: lint unit  ## lint, then the whole suite (what CI runs)
+
+bench: $(VENV)/.installed-dev  ## speed numbers: render times, requests/s, start-up time
+	$(BIN)/python bench/run.py $(ARGS)
+
+clean:  ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

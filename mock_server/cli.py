@@ -1,0 +1,174 @@
+"""`seedream-mock serve …`: start the emulator from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
+
+from mock_server import __version__
+from mock_server.clock import CLOCK_MODES, parse_iso
+from mock_server.config import DEFAULT_KEY, ConfigError, load_settings, parse_range
+from mock_server.server import MockServer
+
+SEED_PROMPT = "A serene mountain lake at sunrise with reflections, photorealistic"
+
+EPILOG = """\
+Settings come from, in rising order: defaults, --config FILE (TOML, same names as below with
+underscores), MOCK_<NAME> environment variables (e.g. MOCK_PORT=9000, MOCK_KEYS=aio_a:100),
+and these flags.
+
+examples:
+  seedream-mock serve                            # 127.0.0.1:8080, real clock, open keys
+  seedream-mock serve --clock scaled --speed 10  # tasks finish ten times faster
+  seedream-mock serve --clock manual             # time moves only via POST /_mock/clock/advance
+  seedream-mock serve --strict-keys --key aio_team:600 --key aio_ci:120
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="seedream-mock",
+        description="Local emulator of the API in One Seedream 4.5 image API.",
+    )
+    parser.add_argument("--version", action="version", version=f"seedream-mock {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the emulated API over HTTP",
+        description="Serve the emulated Seedream 4.5 API (and the /_mock/ control API).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = serve.add_argument
+    add("--config", metavar="FILE", help="TOML file with settings")
+    add("--host", help="address to bind (default 127.0.0.1; use 0.0.0.0 only on purpose)")
+    add("--port", type=int, help="port to bind (default 8080; 0 picks a free one)")
+    add("--public-url", help="base URL put in result links (default: the URL the client used)")
+    add("--threads", type=int, help="worker threads (default 8)")
+    add("--clock", choices=CLOCK_MODES, help="real (default), scaled (x --speed) or manual")
+    add("--speed", type=float, help="clock speed for --clock scaled (default 1)")
+    add("--clock-start", metavar="ISO", help="start the clock at this time (default: now)")
+    add("--seed", type=int, help="seed for task ids and timelines: same seed, same run")
+    add(
+        "--key",
+        action="append",
+        metavar="KEY[:CREDITS]",
+        dest="keys",
+        help=f"an API key and its credits; repeatable (default {DEFAULT_KEY}:1200)",
+    )
+    add(
+        "--strict-keys",
+        action="store_const",
+        const="strict",
+        dest="key_mode",
+        help="accept only configured keys (default: any well-formed aio_ key, on first use)",
+    )
+    add("--default-credits", type=int, help="credits for keys made in open mode (default 1200)")
+    add("--price", type=int, help="credits per image (default 12)")
+    add("--pending-seconds", type=float, help="seconds a task stays pending (default 1)")
+    add(
+        "--processing-seconds",
+        metavar="MIN[-MAX]",
+        help="seconds a task processes, drawn per task (default 2-9: 3-10 s in all)",
+    )
+    add("--max-prompt-chars", type=int, help="longest prompt accepted (default 3000)")
+    add("--max-body-bytes", type=int, help="largest request body (default 262144)")
+    add(
+        "--callback-hosts",
+        metavar="LIST",
+        help="comma-separated hosts callback_url may name; 'loopback' (default), '*', patterns",
+    )
+    add(
+        "--image-lifetime",
+        type=float,
+        dest="image_lifetime_seconds",
+        metavar="SECONDS",
+        help="how long result URLs live on the mock's clock (default 86400)",
+    )
+    add("--image-cache-bytes", type=int, help="memory for rendered PNGs (default 256 MiB)")
+    add("--max-tasks", type=int, help="finished tasks kept before the oldest go (default 10000)")
+    add("--control-token", help="require this X-Mock-Token header on /_mock/ calls")
+    add(
+        "--no-control",
+        action="store_false",
+        dest="control",
+        default=None,
+        help="disable the /_mock/ control API",
+    )
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    skip = {"command", "config"}
+    values = {k: v for k, v in vars(args).items() if k not in skip and v is not None}
+    if "processing_seconds" in values:
+        values["processing_seconds"] = parse_range(values["processing_seconds"])
+    if "clock_start" in values:
+        values["clock_start"] = parse_iso(values["clock_start"])
+    return values
+
+
+def banner(server: MockServer) -> str:
+    url, settings = server.base_url, server.settings
+    key = next(iter(settings.keys), DEFAULT_KEY)
+    credits = settings.keys.get(key, settings.default_credits)
+    mode = "open: any aio_ key works" if settings.key_mode == "open" else "strict"
+    control = f"{url}/_mock/" if settings.control else "disabled"
+    body = (
+        f'{{"model": "seedream/4.5-text-to-image", "prompt": "{SEED_PROMPT}", '
+        f'"aspect_ratio": "16:9", "quality": "high"}}'
+    )
+    return "\n".join(
+        [
+            f"seedream-mock {__version__} serving the Seedream 4.5 API at {url}",
+            f"  API key:     {key} ({credits} credits; keys {mode})",
+            f"  clock:       {settings.clock}"
+            + (f" x{settings.speed:g}" if settings.clock == "scaled" else ""),
+            f"  control API: {control}",
+            "Try it:",
+            f"  curl -X POST {url}/api/v1/images/generations \\",
+            f'    -H "Authorization: Bearer {key}" -H "Content-Type: application/json" \\',
+            f"    --data-raw '{body}'",
+            f'  curl {url}/api/v1/tasks/<task_id> -H "Authorization: Bearer {key}"',
+            "Press Ctrl-C to stop.",
+        ]
+    )
+
+
+def serve(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(args.config, overrides=_overrides(args))
+        server = MockServer(settings).bind()
+    except ConfigError as exc:
+        print(f"seedream-mock: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(
+            f"seedream-mock: cannot listen on {args.host or '127.0.0.1'}:{args.port}: {exc}",
+            file=sys.stderr,
+        )
+        return 1
+
+    def _terminate(signum: int, frame: FrameType | None) -> None:
+        server.stop_soon()
+
+    signal.signal(signal.SIGTERM, _terminate)
+    print(banner(server), flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    print("seedream-mock stopped.", file=sys.stderr, flush=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    parser.print_help()
+    return 2
