@@ -1,0 +1,107 @@
+"""Fixtures of the contract suite: which target to test, and a client for it.
+
+Without --target the suite starts the mock as a separate process (`python -m mock_server`) on
+a free port, with a fast scaled clock, and stops it at the end. It never imports mock_server.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from contracts.client import Client
+
+DEFAULT_KEY = "aio_your_api_key"
+MOCK_SPEED = 100  # 3–10 s tasks finish in 30–100 ms
+_URL = re.compile(r"serving the Seedream 4\.5 API at (http://\S+)")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("seedream contracts")
+    group.addoption("--target", help="base URL to test (default: start the mock on a free port)")
+    group.addoption("--api-key", help=f"API key for the target (default {DEFAULT_KEY})")
+    group.addoption(
+        "--other-api-key",
+        help="a second key of the target, for isolation tests (default on the mock: made up)",
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the suite is testing: where, with which keys, and whether /_mock/ is there."""
+
+    base_url: str
+    api_key: str
+    other_api_key: str | None
+    has_control: bool
+
+
+def _start_mock(log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    command = [
+        sys.executable, "-m", "mock_server", "serve", "--port", "0",
+        "--clock", "scaled", "--speed", str(MOCK_SPEED), "--seed", "20261124",
+        "--key", f"{DEFAULT_KEY}:1000000",
+    ]  # fmt: skip
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = _URL.search(log.read_text("utf-8", "replace"))
+        if found:
+            return process, found.group(1)
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"the mock did not start; its output:\n{log.read_text('utf-8', 'replace')}")
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Iterator[Target]:
+    url = pytestconfig.getoption("--target")
+    key = pytestconfig.getoption("--api-key") or DEFAULT_KEY
+    other = pytestconfig.getoption("--other-api-key")
+    if url:
+        probe = Client(url, None)
+        has_control = probe.request("GET", "/_mock/clock", auth=False).status == 200
+        probe.close()
+        yield Target(url, key, other, has_control)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        process, url = _start_mock(Path(folder) / "mock.log")
+        try:
+            yield Target(url, key, other or "aio_contract_other_key", True)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def _skip_mock_only(request: pytest.FixtureRequest) -> None:
+    marked = request.node.get_closest_marker("mock_only") is not None
+    if marked and not request.getfixturevalue("target").has_control:
+        pytest.skip("needs the mock's control API (/_mock/), which this target lacks")
+
+
+@pytest.fixture(scope="session")
+def api(target: Target) -> Iterator[Client]:
+    """A client with the target's main key (its twins made by `with_key` share connections)."""
+    client = Client(target.base_url, target.api_key)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def other_api(target: Target, api: Client) -> Client:
+    """A client with a second, unrelated key."""
+    if target.other_api_key is None:
+        pytest.skip("needs --other-api-key on this target")
+    return api.with_key(target.other_api_key)
