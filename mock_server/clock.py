@@ -50,7 +50,7 @@ class Clock:
 
     def __init__(self, mode: ClockMode = "real", speed: float = 1.0, start: float | None = None):
         self._lock = threading.Lock()
-        self._mode: ClockMode = "real"
+        self._mode: ClockMode = "manual"  # so `configure` below reads exactly `start`
         self._speed = 1.0
         self._anchor_virtual = wall_time() if start is None else start
         self._anchor_mono = time.monotonic()

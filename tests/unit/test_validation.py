@@ -1,0 +1,105 @@
+"""Request validation: the shared fixtures, defaults, the alias, and the callback allow-list."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mock_server.errors import InvalidRequestError
+from mock_server.validation import RequestValidator, callback_host_allowed
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "requests"
+VALIDATOR = RequestValidator(3000, ("loopback",))
+
+
+def load(name: str) -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
+    return cases
+
+
+@pytest.mark.parametrize("case", load("invalid"), ids=lambda c: c["description"])
+def test_invalid_fixture_is_refused_naming_its_field(case: dict[str, Any]) -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        VALIDATOR.parse(case["body"])
+    assert caught.value.param == case["param"]
+    assert caught.value.status == 400
+
+
+@pytest.mark.parametrize("case", load("valid"), ids=lambda c: c["description"])
+def test_valid_fixture_is_accepted(case: dict[str, Any]) -> None:
+    VALIDATOR.parse(case["body"])
+
+
+def test_defaults_fill_in_and_text_to_image_drops_image_urls() -> None:
+    parsed = VALIDATOR.parse({"prompt": "p", "image_urls": ["http://a.test/x.png"]})
+    assert parsed.model == "seedream/4.5-text-to-image"
+    assert (parsed.input.aspect_ratio, parsed.input.quality) == ("1:1", "basic")
+    assert parsed.input.image_urls == ()
+
+
+@pytest.mark.parametrize(
+    ("image_urls", "model"),
+    [
+        (["http://a.test/x.png"], "seedream/4.5-edit"),
+        ([], "seedream/4.5-text-to-image"),
+        (None, "seedream/4.5-text-to-image"),
+    ],
+)
+def test_alias_picks_edit_only_with_images(image_urls: Any, model: str) -> None:
+    body = {"prompt": "p", "model": "seedream-4-5", "image_urls": image_urls}
+    assert VALIDATOR.parse(body).model == model
+
+
+def test_first_field_in_order_wins_when_several_are_wrong() -> None:
+    body = {"quality": "ultra", "aspect_ratio": "5:4", "model": "x"}
+    with pytest.raises(InvalidRequestError) as caught:
+        VALIDATOR.parse(body)
+    assert caught.value.param == "prompt"
+    del body["model"]
+    body["prompt"] = "p"
+    with pytest.raises(InvalidRequestError) as caught:
+        VALIDATOR.parse(body)
+    assert caught.value.param == "aspect_ratio"
+
+
+def test_configured_prompt_cap_applies() -> None:
+    small = RequestValidator(10, ("loopback",))
+    small.parse({"prompt": "x" * 10})
+    with pytest.raises(InvalidRequestError, match="at most 10 characters; got 11"):
+        small.parse({"prompt": "x" * 11})
+
+
+def test_messages_are_sentences_about_the_field() -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        VALIDATOR.parse({"prompt": "p", "aspect_ratio": "5:4"})
+    assert str(caught.value) == (
+        'aspect_ratio must be one of 1:1, 4:3, 3:4, 16:9, 9:16, 2:3, 3:2, 21:9; got "5:4".'
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed", "expected"),
+    [
+        ("http://127.0.0.1:9000/cb", ("loopback",), True),
+        ("http://127.5.6.7/cb", ("loopback",), True),
+        ("http://[::1]:80/cb", ("loopback",), True),
+        ("http://localhost/cb", ("loopback",), True),
+        ("http://hooks.localhost/cb", ("loopback",), True),
+        ("http://10.0.0.1/cb", ("loopback",), False),
+        ("https://example.com/cb", ("loopback",), False),
+        ("https://hooks.example.test/cb", ("*.example.test",), True),
+        ("https://example.test/cb", ("*.example.test",), False),
+        ("https://anything.test/cb", ("*",), True),
+    ],
+)
+def test_callback_host_allow_list(url: str, allowed: tuple[str, ...], expected: bool) -> None:
+    assert callback_host_allowed(url, allowed) is expected
+
+
+def test_disallowed_callback_host_is_a_400_naming_callback_url() -> None:
+    with pytest.raises(InvalidRequestError, match="not allowed") as caught:
+        VALIDATOR.parse({"prompt": "p", "callback_url": "https://example.com/hook"})
+    assert caught.value.param == "callback_url"
