@@ -103,7 +103,9 @@ def test_edit_of_a_mock_result_is_drawn_from_that_result(mock: Emulator) -> None
     source = mock.submit(account, {"prompt": "source"})
     mock.advance_clock(10)
     url = f"http://127.0.0.1:8080/files/{source.task_id}/0.png"
-    derived = mock.submit(account, {"prompt": "e", "model": "seedream/4.5-edit", "image_urls": [url]})
+    derived = mock.submit(
+        account, {"prompt": "e", "model": "seedream/4.5-edit", "image_urls": [url]}
+    )
     foreign = mock.submit(account, {"prompt": "e", "model": "seedream/4.5-edit",
                                     "image_urls": ["https://img.example.com/x.png"]})  # fmt: skip
     mock.advance_clock(10)
