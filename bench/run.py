@@ -495,14 +495,14 @@ def print_report(results: dict[str, Any]) -> None:
         phases = throughput["phases"]
         print(f"\n3. Throughput, {phases[0]['clients']} keep-alive clients, manual clock")
         print(
-            f"{'endpoint':<18}{'ok/planned':>12}{'errors':>8}{'seconds':>9}{'req/s':>9}"
+            f"{'endpoint':<18}{'ok/planned':>15}{'errors':>8}{'seconds':>9}{'req/s':>9}"
             f"{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
         )
         for p in phases:
             errors = sum(p["errors"].values())
             note = "  (stopped at the time limit)" if p["stopped_early"] else ""
             print(
-                f"{p['endpoint']:<18}{p['ok']:>6}/{p['planned']:<5}{errors:>8}{p['seconds']:>9.2f}"
+                f"{p['endpoint']:<18}{p['ok']:>7}/{p['planned']:<7}{errors:>8}{p['seconds']:>9.2f}"
                 f"{p['rps']:>9.1f}{p['p50_ms']:>9.2f}{p['p99_ms']:>9.2f}{p['max_ms']:>9.2f}{note}"
             )
         start, end = throughput["memory_after_start_kib"], throughput["memory_after_throughput_kib"]

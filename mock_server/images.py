@@ -12,17 +12,9 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
-# DESIGN.md §1 "Result files" [G, BytePlus presets]: (ratio, quality) -> (width, height).
-SIZES: dict[tuple[str, str], tuple[int, int]] = {
-    ("1:1", "basic"): (2048, 2048), ("1:1", "high"): (4096, 4096),
-    ("4:3", "basic"): (2304, 1728), ("4:3", "high"): (4704, 3520),
-    ("3:4", "basic"): (1728, 2304), ("3:4", "high"): (3520, 4704),
-    ("16:9", "basic"): (2848, 1600), ("16:9", "high"): (5504, 3040),
-    ("9:16", "basic"): (1600, 2848), ("9:16", "high"): (3040, 5504),
-    ("3:2", "basic"): (2496, 1664), ("3:2", "high"): (4992, 3328),
-    ("2:3", "basic"): (1664, 2496), ("2:3", "high"): (3328, 4992),
-    ("21:9", "basic"): (3136, 1344), ("21:9", "high"): (6240, 2656),
-}  # fmt: skip
+from contracts.sizes import OUTPUT_SIZES
+
+SIZES = OUTPUT_SIZES  # re-exported: the renderer's sizes are the contract's
 
 
 def output_size(aspect_ratio: str, quality: str) -> tuple[int, int]:

@@ -10,26 +10,16 @@ import pytest
 from PIL import Image
 
 from contracts.client import Client
+from contracts.sizes import ASPECT_RATIOS as RATIOS
+from contracts.sizes import OUTPUT_SIZES, QUALITIES
 
-RATIOS = ("1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9")
-QUALITIES = ("basic", "high")
 SEED_BODY = {
     "model": "seedream/4.5-text-to-image",
     "prompt": "A serene mountain lake at sunrise with reflections, photorealistic",
     "aspect_ratio": "16:9",
     "quality": "high",
 }
-# DESIGN.md §1 "Result files" [G]: the sizes a real run confirms or refutes.
-EXPECTED_SIZES = {
-    ("1:1", "basic"): (2048, 2048), ("1:1", "high"): (4096, 4096),
-    ("4:3", "basic"): (2304, 1728), ("4:3", "high"): (4704, 3520),
-    ("3:4", "basic"): (1728, 2304), ("3:4", "high"): (3520, 4704),
-    ("16:9", "basic"): (2848, 1600), ("16:9", "high"): (5504, 3040),
-    ("9:16", "basic"): (1600, 2848), ("9:16", "high"): (3040, 5504),
-    ("3:2", "basic"): (2496, 1664), ("3:2", "high"): (4992, 3328),
-    ("2:3", "basic"): (1664, 2496), ("2:3", "high"): (3328, 4992),
-    ("21:9", "basic"): (3136, 1344), ("21:9", "high"): (6240, 2656),
-}  # fmt: skip
+EXPECTED_SIZES = OUTPUT_SIZES
 
 
 def run_to_end(api: Client, body: dict[str, Any]) -> dict[str, Any]:
