@@ -11,16 +11,22 @@ from types import FrameType
 from typing import Any
 
 from mock_server import __version__
-from mock_server.clock import CLOCK_MODES, parse_iso
-from mock_server.config import DEFAULT_KEY, ConfigError, load_settings, parse_range
+from mock_server.clock import CLOCK_MODES
+from mock_server.config import DEFAULT_KEY, ConfigError, load_settings
 from mock_server.server import MockServer
 
 SEED_PROMPT = "A serene mountain lake at sunrise with reflections, photorealistic"
 
 EPILOG = """\
-Settings come from, in rising order: defaults, --config FILE (TOML, same names as below with
-underscores), MOCK_<NAME> environment variables (e.g. MOCK_PORT=9000, MOCK_KEYS=aio_a:100),
-and these flags.
+Settings come from, in rising order: defaults, --config FILE (TOML), MOCK_<NAME> environment
+variables, and the flags above. The TOML/env name is the flag's long name with underscores,
+except:
+  --key KEY[:CREDITS]   keys = { aio_a = 100 }           MOCK_KEYS=aio_a:100,aio_b
+  --strict-keys         key_mode = "strict"              MOCK_KEY_MODE=strict
+  --no-control          control = false                  MOCK_CONTROL=false
+  --image-lifetime      image_lifetime_seconds = 3600    MOCK_IMAGE_LIFETIME_SECONDS=3600
+  (TOML only for prices per model/quality:  prices = { "seedream/4.5-edit:high" = 20 },
+   or MOCK_PRICES=seedream/4.5-edit:high=20,seedream/4.5-edit=15)
 
 examples:
   seedream-mock serve                            # 127.0.0.1:8080, real clock, open keys
@@ -34,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="seedream-mock",
         description="Local emulator of the API in One Seedream 4.5 image API.",
+        epilog="Run 'seedream-mock serve --help' for every setting and where settings come from.",
     )
     parser.add_argument("--version", action="version", version=f"seedream-mock {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -105,12 +112,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     skip = {"command", "config"}
-    values = {k: v for k, v in vars(args).items() if k not in skip and v is not None}
-    if "processing_seconds" in values:
-        values["processing_seconds"] = parse_range(values["processing_seconds"])
-    if "clock_start" in values:
-        values["clock_start"] = parse_iso(values["clock_start"])
-    return values
+    return {k: v for k, v in vars(args).items() if k not in skip and v is not None}
 
 
 def banner(server: MockServer) -> str:
@@ -143,15 +145,14 @@ def banner(server: MockServer) -> str:
 def serve(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(args.config, overrides=_overrides(args))
-        server = MockServer(settings).bind()
     except ConfigError as exc:
         print(f"seedream-mock: {exc}", file=sys.stderr)
         return 2
+    try:
+        server = MockServer(settings).bind()
     except OSError as exc:
-        print(
-            f"seedream-mock: cannot listen on {args.host or '127.0.0.1'}:{args.port}: {exc}",
-            file=sys.stderr,
-        )
+        where = f"{settings.host}:{settings.port}"
+        print(f"seedream-mock: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
 
     def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -170,5 +171,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
-    parser.print_help()
+    parser.print_usage(sys.stderr)
+    print("seedream-mock: error: a command is required (try: seedream-mock serve)", file=sys.stderr)
     return 2

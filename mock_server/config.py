@@ -7,10 +7,11 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mock_server.clock import CLOCK_MODES, ClockMode
+from mock_server.clock import CLOCK_MODES, ClockMode, parse_iso
 
 KEY_PATTERN = re.compile(r"^aio_[A-Za-z0-9_\-]{1,200}$")
 DEFAULT_KEY = "aio_your_api_key"  # the key in the seed page's curl example, ready out of the box
@@ -110,6 +111,25 @@ def parse_range(text: str) -> tuple[float, float]:
         raise ConfigError(f"{text!r} is not a number or a MIN-MAX range of seconds") from None
 
 
+def _prices(value: Any) -> dict[str, int]:
+    """A TOML table, or `model[:quality]=credits,…` from the environment."""
+    if isinstance(value, str):
+        pairs = [item.rpartition("=") for item in value.split(",") if item.strip()]
+        if any(not sep for _, sep, _ in pairs):
+            raise ValueError("expected MODEL[:QUALITY]=CREDITS, comma-separated")
+        return {name.strip(): int(credits) for name, _, credits in pairs}
+    return {str(k): int(v) for k, v in dict(value).items()}
+
+
+def _moment(value: Any) -> float:
+    """Seconds since the epoch from a number, an ISO-8601 string or a TOML datetime."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    if isinstance(value, int | float):
+        return float(value)
+    return parse_iso(str(value))
+
+
 _CONVERTERS: dict[str, Any] = {
     "port": int,
     "threads": int,
@@ -145,7 +165,9 @@ def _coerce(name: str, value: Any, default_credits: int) -> Any:
                 return value.strip().lower() not in ("0", "false", "no", "off")
             return bool(value)
         if name == "prices":
-            return {str(k): int(v) for k, v in dict(value).items()}
+            return _prices(value)
+        if name == "clock_start":
+            return _moment(value)
         return _CONVERTERS.get(name, str)(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"setting {name}: {value!r} is not valid ({exc})") from None
@@ -174,6 +196,6 @@ def load_settings(
         if f"MOCK_{name.upper()}" in env:
             raw[name] = env[f"MOCK_{name.upper()}"]
     raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    default_credits = int(raw.get("default_credits", Settings.default_credits))
+    default_credits = _coerce("default_credits", raw.get("default_credits", 1200), 0)
     values = {name: _coerce(name, value, default_credits) for name, value in raw.items()}
     return Settings(**values)

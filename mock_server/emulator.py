@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import re
 import threading
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,6 +58,7 @@ class Emulator:
         self.validator = RequestValidator(settings.max_prompt_chars, settings.callback_hosts)
         self.images = ImageCache(settings.image_cache_bytes)
         self._rng = random.Random(settings.seed)
+        self._finished: deque[str] = deque()
         with self.lock:
             self.accounts.seed()
 
@@ -74,6 +76,7 @@ class Emulator:
         with self.lock:
             self.scheduler.clear()
             self.store.clear()
+            self._finished.clear()
             self.images.clear()
             self._rng = random.Random(self.settings.seed)
             self.clock.configure(self.settings.clock, self.settings.speed)
@@ -209,20 +212,20 @@ class Emulator:
             elif to == Status.FAILED:
                 task.error = task.timeline.failure or GENERIC_FAILURE
                 account.ledger.release(task.price, at, task_id)
+            if task.terminal:
+                self._finished.append(task_id)
             self.store.save_task(task)
             self.store.save_account(account)
             self.events.publish(Event(f"task.{to}", at, task.key, task_id))
 
     def _evict(self) -> None:
-        """Forget the oldest finished tasks past `max_tasks`; running tasks are never dropped,
-        because their credits are still held."""
+        """Forget the earliest-finished tasks past `max_tasks`; running tasks are never dropped,
+        because their credits are still held. O(1) per submit: finished ids queue up in
+        `_finished` as they end."""
         excess = self.store.task_count() - self.settings.max_tasks
-        for task in self.store.tasks():
-            if excess <= 0:
-                break
-            if task.terminal:
-                self.store.delete_task(task.task_id)
-                excess -= 1
+        while excess > 0 and self._finished:
+            self.store.delete_task(self._finished.popleft())
+            excess -= 1
 
     # -- control -----------------------------------------------------------------------------
 

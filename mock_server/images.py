@@ -101,8 +101,11 @@ class ImageCache:
     render instead of each doing it.
     """
 
-    def __init__(self, budget_bytes: int) -> None:
+    def __init__(self, budget_bytes: int, render_slots: int = 2) -> None:
         self.budget_bytes = budget_bytes
+        # A 4K render peaks at ~200 MiB; bounding concurrent renders bounds that memory
+        # (and 2 matches the cores we plan for) without making other requests wait.
+        self._render_slots = threading.BoundedSemaphore(render_slots)
         self._items: OrderedDict[str, bytes] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
@@ -123,7 +126,8 @@ class ImageCache:
                 if key in self._items:
                     return self._items[key]
             try:
-                data = make()
+                with self._render_slots:
+                    data = make()
                 with self._lock:
                     self._store(key, data)
             finally:

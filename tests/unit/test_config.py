@@ -71,3 +71,26 @@ def test_key_specs_and_ranges_parse() -> None:
         parse_key_spec("aio_x:lots", 1)
     with pytest.raises(ConfigError):
         parse_range("soon")
+
+
+def test_prices_and_clock_start_come_from_env_and_toml(tmp_path: Path) -> None:
+    env = {"MOCK_PRICES": "seedream/4.5-edit:high=30, seedream/4.5-edit=20"}
+    assert load_settings(env=env).prices == {"seedream/4.5-edit:high": 30, "seedream/4.5-edit": 20}
+    config = tmp_path / "mock.toml"
+    config.write_text("clock_start = 2027-01-15T08:00:00Z\n")
+    assert load_settings(config, env={}).clock_start == 1_800_000_000.0
+    assert load_settings(env={"MOCK_CLOCK_START": "2027-01-15T08:00:00Z"}).clock_start == 1.8e9
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"MOCK_PRICES": "edit-is-cheap"},
+        {"MOCK_CLOCK_START": "tomorrow"},
+        {"MOCK_DEFAULT_CREDITS": "lots"},
+    ],
+)
+def test_unparseable_env_values_are_config_errors(env: dict[str, str]) -> None:
+    name = next(iter(env))[5:].lower()
+    with pytest.raises(ConfigError, match=name):
+        load_settings(env=env)
