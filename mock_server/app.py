@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from mock_server.api._json import ApiJSONProvider
 from mock_server.api.control import control
 from mock_server.api.envelope import register_error_handlers
 from mock_server.api.files import files
@@ -16,9 +17,8 @@ def create_app(settings: Settings | None = None, emulator: Emulator | None = Non
     """A fresh app; each has its own emulator in `app.extensions`, so tests never share state."""
     settings = settings or (emulator.settings if emulator else Settings())
     app = Flask("mock_server")
+    app.json = ApiJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["seedream_mock"] = emulator or Emulator(settings)
     app.register_blueprint(public)
     app.register_blueprint(files)

@@ -168,8 +168,10 @@ class Emulator:
         other URLs. One level deep, so chains of edits stay cheap."""
         if depth > 0 or not urls:
             return None
-        parts = urlsplit(urls[0])
-        match = _RESULT_PATH.match(parts.path)
+        try:
+            match = _RESULT_PATH.match(urlsplit(urls[0]).path)
+        except ValueError:  # an unparseable host: certainly not one of ours
+            return None
         if match is None or not callback_host_allowed(urls[0], ("loopback",)):
             return None
         try:

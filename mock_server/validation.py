@@ -50,15 +50,8 @@ class RequestValidator:
             raise _explain(min(errors, key=_rank), body, self.max_prompt_chars)
         model = _resolve_model(body.get("model"), body.get("image_urls"))
         callback_url = body.get("callback_url")
-        if callback_url is not None and not callback_host_allowed(
-            callback_url, self.callback_hosts
-        ):
-            host = urlsplit(callback_url).hostname
-            raise InvalidRequestError(
-                f"callback_url host {host!r} is not allowed by this server "
-                f"(allowed: {', '.join(self.callback_hosts)}; see --callback-hosts).",
-                "callback_url",
-            )
+        if callback_url is not None:
+            self._check_callback_host(callback_url)
         image_urls = tuple(body["image_urls"]) if model == EDIT else ()
         task_input = TaskInput(
             prompt=body["prompt"],
@@ -67,6 +60,20 @@ class RequestValidator:
             image_urls=image_urls,
         )
         return GenerationRequest(model, task_input, callback_url)
+
+    def _check_callback_host(self, url: str) -> None:
+        host = _hostname(url)
+        if host is None:
+            raise InvalidRequestError(
+                f"callback_url has a host that is not a valid name or IP address: {_preview(url)}.",
+                "callback_url",
+            )
+        if not callback_host_allowed(url, self.callback_hosts):
+            raise InvalidRequestError(
+                f"callback_url host {host!r} is not allowed by this server "
+                f"(allowed: {', '.join(self.callback_hosts)}; see --callback-hosts).",
+                "callback_url",
+            )
 
 
 def _resolve_model(model: str | None, image_urls: Any) -> str:
@@ -78,13 +85,23 @@ def _resolve_model(model: str | None, image_urls: Any) -> str:
 def callback_host_allowed(url: str, allowed: tuple[str, ...]) -> bool:
     """`loopback` allows localhost and 127.0.0.0/8 and ::1; `*` allows any host; other entries
     are host names or shell patterns (`*.example.test`)."""
-    host = (urlsplit(url).hostname or "").lower()
+    host = _hostname(url)
+    if host is None:
+        return False
     for entry in allowed:
         if entry == "loopback" and _is_loopback(host):
             return True
         if fnmatch(host, entry.lower()):
             return True
     return False
+
+
+def _hostname(url: str) -> str | None:
+    """The URL's host in lower case; None when it cannot be parsed (`http://[:::]/`)."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return None
 
 
 def _is_loopback(host: str) -> bool:
