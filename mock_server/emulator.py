@@ -7,12 +7,9 @@ the same core can sit behind another transport, a persistent store or an inspect
 from __future__ import annotations
 
 import random
-import re
 import threading
 from collections import deque
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from mock_server import documents
 from mock_server.accounts import Accounts
@@ -20,23 +17,15 @@ from mock_server.clock import Clock
 from mock_server.config import Settings
 from mock_server.errors import InvalidRequestError, NotFoundError
 from mock_server.events import Event, EventBus
-from mock_server.images import ImageCache, ImageSpec, render
+from mock_server.images import ImageCache
 from mock_server.keys import Account
+from mock_server.results import ResultFile, Results
 from mock_server.scheduler import Scheduler
 from mock_server.store import MemoryStore, Store
 from mock_server.tasks import Status, Task, TaskError, Timeline
-from mock_server.validation import RequestValidator, callback_host_allowed
+from mock_server.validation import RequestValidator
 
 GENERIC_FAILURE = TaskError("generation_failed", "The image could not be generated.")
-_RESULT_PATH = re.compile(r"^/files/(?P<task_id>[A-Za-z0-9_]+)/(?P<index>\d+)\.png$")
-
-
-@dataclass(frozen=True)
-class ResultFile:
-    """A result image ready to send."""
-
-    png: bytes
-    task_id: str
 
 
 class Emulator:
@@ -57,6 +46,9 @@ class Emulator:
         self.accounts = Accounts(settings, self.store, self.events, self.clock.now)
         self.validator = RequestValidator(settings.max_prompt_chars, settings.callback_hosts)
         self.images = ImageCache(settings.image_cache_bytes)
+        self.results = Results(
+            settings, self.store, self.clock, self.scheduler, self.lock, self.images
+        )
         self._rng = random.Random(settings.seed)
         self._finished: deque[str] = deque()
         with self.lock:
@@ -137,47 +129,8 @@ class Emulator:
             )
             return documents.success(data)
 
-    def result_file(self, task_id: str, index: int, depth: int = 0) -> ResultFile:
-        """The PNG behind a result URL: 404 if there is none, 410 once it has expired."""
-        with self.lock:
-            self.scheduler.fire_due()
-            task = self.store.task(task_id)
-            if task is None or task.status != Status.COMPLETED or index != 0:
-                raise NotFoundError(f"No result file {index}.png for task {task_id}.")
-            assert task.completed_at is not None
-            if self.clock.now() >= task.completed_at + self.settings.image_lifetime_seconds:
-                raise NotFoundError(
-                    f"The result of task {task_id} expired; result URLs live "
-                    f"{self.settings.image_lifetime_seconds:g} s.",
-                    status=410,
-                )
-        source = self._source_png(task.input.image_urls, depth) if task.is_edit else None
-        spec = ImageSpec(
-            task.task_id,
-            task.input.prompt,
-            task.input.aspect_ratio,
-            task.input.quality,
-            task.model,
-            task.is_edit,
-            source,
-        )
-        return ResultFile(self.images.get(f"{task_id}/{index}", lambda: render(spec)), task_id)
-
-    def _source_png(self, urls: tuple[str, ...], depth: int) -> bytes | None:
-        """An edit's first input, when it is a result this mock serves; the mock never fetches
-        other URLs. One level deep, so chains of edits stay cheap."""
-        if depth > 0 or not urls:
-            return None
-        try:
-            match = _RESULT_PATH.match(urlsplit(urls[0]).path)
-        except ValueError:  # an unparseable host: certainly not one of ours
-            return None
-        if match is None or not callback_host_allowed(urls[0], ("loopback",)):
-            return None
-        try:
-            return self.result_file(match["task_id"], int(match["index"]), depth + 1).png
-        except NotFoundError:
-            return None
+    def result_file(self, task_id: str, index: int) -> ResultFile:
+        return self.results.file(task_id, index)
 
     # -- the task machine --------------------------------------------------------------------
 

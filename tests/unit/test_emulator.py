@@ -109,8 +109,10 @@ def test_edit_of_a_mock_result_is_drawn_from_that_result(mock: Emulator) -> None
     foreign = mock.submit(account, {"prompt": "e", "model": "seedream/4.5-edit",
                                     "image_urls": ["https://img.example.com/x.png"]})  # fmt: skip
     mock.advance_clock(10)
-    assert mock._source_png(derived.input.image_urls, 0) == mock.result_file(source.task_id, 0).png
-    assert mock._source_png(foreign.input.image_urls, 0) is None
+    assert (
+        mock.results.source_png(derived.input.image_urls) == mock.result_file(source.task_id, 0).png
+    )
+    assert mock.results.source_png(foreign.input.image_urls) is None
     assert mock.result_file(derived.task_id, 0).png != mock.result_file(foreign.task_id, 0).png
 
 
