@@ -6,6 +6,7 @@ from flask import Flask
 
 from mock_server.api._json import ApiJSONProvider
 from mock_server.api.control import control
+from mock_server.api.control_webhooks import control_webhooks
 from mock_server.api.envelope import register_error_handlers
 from mock_server.api.files import files
 from mock_server.api.public import public
@@ -23,5 +24,6 @@ def create_app(settings: Settings | None = None, emulator: Emulator | None = Non
     app.register_blueprint(public)
     app.register_blueprint(files)
     app.register_blueprint(control)
+    app.register_blueprint(control_webhooks)
     register_error_handlers(app)
     return app

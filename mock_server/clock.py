@@ -17,6 +17,11 @@ def wall_time() -> float:
     return time.time()
 
 
+def monotonic() -> float:
+    """Wall seconds for measuring durations (latencies, deadlines), never for domain time."""
+    return time.monotonic()
+
+
 def iso(seconds: float) -> str:
     """ISO-8601 UTC with millisecond precision and a 'Z', the API's timestamp format."""
     moment = datetime.fromtimestamp(seconds, tz=UTC)

@@ -17,6 +17,16 @@ KEY_PATTERN = re.compile(r"^aio_[A-Za-z0-9_\-]{1,200}$")
 DEFAULT_KEY = "aio_your_api_key"  # the key in the seed page's curl example, ready out of the box
 
 
+SIGNATURE_SCHEMES = ("standard", "kie")
+# Delays after the first attempt. "default" is Evolink's published policy [P]; the other is the
+# Standard Webhooks (Svix) schedule, best run on a scaled clock.
+WEBHOOK_SCHEDULES: dict[str, tuple[float, ...]] = {
+    "default": (1.0, 2.0, 4.0),
+    "standard-webhooks": (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0),
+    "none": (),
+}
+
+
 class ConfigError(ValueError):
     """A setting has a value the server cannot run with; the message names the setting."""
 
@@ -55,6 +65,13 @@ class Settings:
     control: bool = True
     control_token: str | None = None
 
+    webhook_timeout: float = 10.0
+    webhook_schedule: tuple[float, ...] = (1.0, 2.0, 4.0)
+    webhook_secrets: tuple[str, ...] = ()
+    webhook_signature: str = "standard"
+    webhook_workers: int = 8
+    webhook_log_limit: int = 1000
+
     def __post_init__(self) -> None:
         _check(self)
 
@@ -90,6 +107,16 @@ def _check(s: Settings) -> None:
             raise ConfigError(f"{name} must be at least 1")
     if s.price < 0 or any(v < 0 for v in s.prices.values()):
         raise ConfigError("prices must not be negative")
+    if not s.webhook_timeout > 0 or any(d < 0 for d in s.webhook_schedule):
+        raise ConfigError("webhook_timeout must be > 0 and webhook_schedule delays >= 0")
+    if s.webhook_signature not in SIGNATURE_SCHEMES:
+        raise ConfigError(
+            f"webhook_signature must be one of {', '.join(SIGNATURE_SCHEMES)}, "
+            f"not {s.webhook_signature!r}"
+        )
+    for name in ("webhook_workers", "webhook_log_limit"):
+        if getattr(s, name) < 1:
+            raise ConfigError(f"{name} must be at least 1")
 
 
 def parse_key_spec(spec: str, default_credits: int) -> tuple[str, int]:
@@ -121,6 +148,15 @@ def _prices(value: Any) -> dict[str, int]:
     return {str(k): int(v) for k, v in dict(value).items()}
 
 
+def _schedule(value: Any) -> tuple[float, ...]:
+    """A preset name (default, standard-webhooks, none) or delays in seconds: `1,2,4`."""
+    if isinstance(value, str):
+        if value.strip() in WEBHOOK_SCHEDULES:
+            return WEBHOOK_SCHEDULES[value.strip()]
+        value = [v for v in value.split(",") if v.strip()]
+    return tuple(float(v) for v in value)
+
+
 def _moment(value: Any) -> float:
     """Seconds since the epoch from a number, an ISO-8601 string or a TOML datetime."""
     if isinstance(value, datetime):
@@ -143,6 +179,9 @@ _CONVERTERS: dict[str, Any] = {
     "image_lifetime_seconds": float,
     "image_cache_bytes": int,
     "max_tasks": int,
+    "webhook_timeout": float,
+    "webhook_workers": int,
+    "webhook_log_limit": int,
 }
 
 
@@ -157,6 +196,11 @@ def _coerce(name: str, value: Any, default_credits: int) -> Any:
             if isinstance(value, list | tuple):
                 return (float(value[0]), float(value[-1]))
             return parse_range(str(value))
+        if name == "webhook_schedule":
+            return _schedule(value)
+        if name == "webhook_secrets":
+            items = value.split(",") if isinstance(value, str) else value
+            return tuple(s.strip() for s in items if s.strip())
         if name == "callback_hosts":
             items = value.split(",") if isinstance(value, str) else value
             return tuple(h.strip() for h in items if h.strip())

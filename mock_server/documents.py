@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import re
+from typing import TYPE_CHECKING, Any
 
 from mock_server.clock import ClockState, iso
 from mock_server.images import output_size
 from mock_server.keys import Account
 from mock_server.tasks import Status, Task
+
+if TYPE_CHECKING:
+    from mock_server.webhooks import Delivery
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape_lone_surrogates(text: str) -> str:
+    """Write unpaired surrogates (valid in JSON, unencodable in UTF-8) as `\\udXXX` escapes,
+    as a JavaScript server's JSON.stringify does; every other character stays as it is."""
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def to_json_bytes(document: Any) -> bytes:
+    """The exact bytes the API sends for a document (compact UTF-8 JSON plus a newline)."""
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return (escape_lone_surrogates(text) + "\n").encode("utf-8")
 
 
 def success(data: Any) -> dict[str, Any]:
@@ -78,3 +98,33 @@ def clock(state: ClockState, pending_events: int) -> dict[str, Any]:
         "epoch_seconds": state.now,
         "pending_events": pending_events,
     }
+
+
+def delivery(found: Delivery, with_body: bool = True) -> dict[str, Any]:
+    """A webhook delivery with its attempts, for the control API."""
+    document: dict[str, Any] = {
+        "event_id": found.event_id,
+        "task_id": found.task_id,
+        "key": found.key,
+        "url": found.url,
+        "event": found.event,
+        "state": str(found.state),
+        "created_at": iso(found.created_at),
+        "next_attempt_at": iso(found.next_attempt_at) if found.next_attempt_at else None,
+        "note": found.note,
+        "attempts": [
+            {
+                "number": a.number,
+                "at": iso(a.at),
+                "manual": a.manual,
+                "status": a.result.status,
+                "error": a.result.error,
+                "latency_ms": round(a.result.latency_ms, 2),
+                "response_excerpt": a.result.excerpt,
+            }
+            for a in found.attempts
+        ],
+    }
+    if with_body:
+        document["body"] = json.loads(found.body)
+    return document

@@ -9,13 +9,14 @@ from __future__ import annotations
 import random
 import threading
 from collections import deque
+from dataclasses import replace
 from typing import Any
 
 from mock_server import documents
 from mock_server.accounts import Accounts
 from mock_server.clock import Clock
 from mock_server.config import Settings
-from mock_server.errors import InvalidRequestError, NotFoundError
+from mock_server.errors import ConflictError, InvalidRequestError, NotFoundError
 from mock_server.events import Event, EventBus
 from mock_server.images import ImageCache
 from mock_server.keys import Account
@@ -24,6 +25,7 @@ from mock_server.scheduler import Scheduler
 from mock_server.store import MemoryStore, Store
 from mock_server.tasks import Status, Task, TaskError, Timeline
 from mock_server.validation import RequestValidator
+from mock_server.webhooks import Webhooks
 
 GENERIC_FAILURE = TaskError("generation_failed", "The image could not be generated.")
 
@@ -40,7 +42,7 @@ class Emulator:
         self.settings = settings
         self.lock = threading.RLock()
         self.clock = Clock(settings.clock, settings.speed, settings.clock_start)
-        self.scheduler = Scheduler(self.clock, self.lock)
+        self.scheduler = Scheduler(self.clock)
         self.events = EventBus()
         self.store: Store = store or MemoryStore()
         self.accounts = Accounts(settings, self.store, self.events, self.clock.now)
@@ -51,6 +53,11 @@ class Emulator:
         )
         self._rng = random.Random(settings.seed)
         self._finished: deque[str] = deque()
+        self.base_url = f"http://{settings.host}:{settings.port}"  # the server sets the real one
+        self.webhooks = Webhooks(
+            settings, self.store, self.clock, self.scheduler, self.lock, self.events,
+            lambda: self.base_url, self._new_event_id,
+        )  # fmt: skip
         with self.lock:
             self.accounts.seed()
 
@@ -60,11 +67,14 @@ class Emulator:
         self.scheduler.start()
 
     def stop(self) -> None:
+        """Stop the clock's ticker, then finish or report every webhook delivery."""
         self.scheduler.stop()
+        self.webhooks.shutdown()
 
     def reset(self) -> None:
         """Back to the start state: no tasks, configured keys with fresh grants, the configured
         clock mode. The clock reading itself never goes backwards."""
+        self.webhooks.pool.wait_idle(self.settings.webhook_timeout + 1)
         with self.lock:
             self.scheduler.clear()
             self.store.clear()
@@ -85,8 +95,8 @@ class Emulator:
     def submit(self, account: Account, body: Any) -> Task:
         """Validate, hold the price, create the task and schedule its life."""
         request = self.validator.parse(body)
+        self.scheduler.fire_due()
         with self.lock:
-            self.scheduler.fire_due()
             now = self.clock.now()
             price = self.settings.price_for(request.model, request.input.quality)
             task = Task(
@@ -112,8 +122,8 @@ class Emulator:
 
     def task_for(self, account: Account, task_id: str) -> Task:
         """The caller's own task; another key's task is as unknown as a made-up id."""
+        self.scheduler.fire_due()
         with self.lock:
-            self.scheduler.fire_due()
             task = self.store.task(task_id)
             if task is None or task.key != account.key:
                 raise NotFoundError(f"No task {task_id} exists for this API key.", "task_id")
@@ -136,6 +146,9 @@ class Emulator:
 
     def _new_task_id(self) -> str:
         return f"n30{self._rng.getrandbits(64):016x}_seed"
+
+    def _new_event_id(self) -> str:
+        return f"evt_{self._rng.getrandbits(96):024x}"
 
     def _timeline(self) -> Timeline:
         low, high = self.settings.processing_seconds
@@ -188,19 +201,17 @@ class Emulator:
         return documents.clock(self.clock.state(), self.scheduler.pending())
 
     def set_clock(self, mode: str, speed: float | None) -> None:
+        self.scheduler.fire_due()
         with self.lock:
-            self.scheduler.fire_due()
             self.clock.configure(mode, speed)  # type: ignore[arg-type]
-            self.scheduler.wake()
+        self.scheduler.wake()
 
     def advance_clock(self, seconds: float) -> None:
         """Move time forward, firing every event due on the way before returning."""
-        with self.lock:
-            self.scheduler.advance_to(self.clock.now() + seconds)
+        self.scheduler.advance_to(self.clock.now() + seconds)
 
     def advance_clock_to(self, moment: float) -> None:
-        with self.lock:
-            self.scheduler.advance_to(moment)
+        self.scheduler.advance_to(moment)
 
     def ledgers(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -224,3 +235,42 @@ class Emulator:
     def revoke(self, key: str) -> dict[str, Any]:
         with self.lock:
             return documents.ledger(self.accounts.revoke(key))
+
+    def deliveries(
+        self, task_id: str | None, key: str | None, state: str | None
+    ) -> list[dict[str, Any]]:
+        """Webhook deliveries, newest first, filtered by task, key and state."""
+        self.scheduler.fire_due()
+        with self.lock:
+            found = [
+                d for d in self.store.deliveries()
+                if (task_id is None or d.task_id == task_id)
+                and (key is None or d.key == key)
+                and (state is None or d.state == state)
+            ]  # fmt: skip
+            return [documents.delivery(d, with_body=False) for d in reversed(found)]
+
+    def delivery(self, event_id: str) -> dict[str, Any]:
+        with self.lock:
+            return documents.delivery(self.webhooks.get(event_id))
+
+    def resend(self, event_id: str) -> dict[str, Any]:
+        found = self.webhooks.resend(event_id)
+        with self.lock:
+            return documents.delivery(found)
+
+    def force(self, task_id: str, outcome: Status, error: TaskError | None = None) -> None:
+        """End a task now (control API): complete it, or fail it with `error`. Its scheduled
+        transitions are cancelled; a task that has already ended is a 409."""
+        self.scheduler.fire_due()
+        with self.lock:
+            task = self.store.task(task_id)
+            if task is None:
+                raise NotFoundError(f"No task {task_id} exists.", "task_id")
+            if task.terminal:
+                raise ConflictError(f"Task {task_id} has already ended ({task.status}).", "task_id")
+            for handle in task.scheduled:
+                self.scheduler.cancel(handle)
+            failure = (error or GENERIC_FAILURE) if outcome == Status.FAILED else None
+            task.timeline = replace(task.timeline, failure=failure)
+            self.transition(task_id, Status.COMPLETED, self.clock.now())

@@ -61,8 +61,8 @@ class Results:
 
     def _live_task(self, task_id: str, index: int) -> Task:
         lifetime = self.settings.image_lifetime_seconds
+        self.scheduler.fire_due()
         with self.lock:
-            self.scheduler.fire_due()
             task = self.store.task(task_id)
             if task is None or task.status != Status.COMPLETED or index != 0:
                 raise NotFoundError(f"No result file {index}.png for task {task_id}.")

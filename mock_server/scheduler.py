@@ -1,4 +1,4 @@
-"""Due events (task transitions, later webhook retries) fired in time order by the clock."""
+"""Due events (task transitions, webhook attempts) fired in time order by the clock."""
 
 from __future__ import annotations
 
@@ -15,57 +15,76 @@ log = logging.getLogger(__name__)
 Action = Callable[[float], None]
 """An event's work; it receives the moment it was due, so its effects carry that timestamp."""
 
+Settler = Callable[[], None]
+"""Waits until work that fired events started elsewhere (webhook attempts) has finished."""
+
 
 class Scheduler:
     """A time-ordered queue of actions, fired when the clock reaches them.
 
-    Three things fire events: the ticker thread (real and scaled clocks), an explicit `advance`
-    (manual clock: every event due is fired, in order, with the clock set to each event's time,
-    before the call returns), and `fire_due`, which request handlers call before reading state so
-    that a read never sees a transition that is late only because a thread was slow.
-    All of it runs under the server's one state lock, so events and requests never interleave.
+    Three things fire events: the ticker thread (real and scaled clocks); `advance_to` (manual
+    clock: every event due is fired, in order, with the clock set to each event's time, and
+    after each one the settlers wait for the work it started, so retries it schedules inside the
+    window fire too, all before the call returns); and `fire_due`, which request handlers call
+    before reading state, so that a read never sees a transition late only because a thread was.
+
+    Locks, always taken in this order: the fire lock (one firer at a time, so events run in
+    order), then whatever an action takes (the emulator's state lock), then the heap lock (a
+    leaf). Callers must not hold the state lock when they fire events.
     """
 
-    def __init__(self, clock: Clock, lock: threading.RLock) -> None:
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self._cond = threading.Condition(lock)
+        self._fire_lock = threading.RLock()
+        self._advance_lock = threading.Lock()
+        self._heap_cond = threading.Condition(threading.Lock())
         self._heap: list[tuple[float, int, Action]] = []
         self._seq = itertools.count()
         self._cancelled: set[int] = set()
+        self._settlers: list[Settler] = []
         self._thread: threading.Thread | None = None
         self._stopping = False
 
+    def add_settler(self, settler: Settler) -> None:
+        self._settlers.append(settler)
+
     def schedule(self, at: float, action: Action) -> int:
         """Queue `action` for moment `at`; returns a handle for `cancel`."""
-        with self._cond:
+        with self._heap_cond:
             handle = next(self._seq)
             heapq.heappush(self._heap, (at, handle, action))
-            self._cond.notify_all()
+            self._heap_cond.notify_all()
             return handle
 
     def cancel(self, handle: int) -> None:
-        with self._cond:
+        with self._heap_cond:
             self._cancelled.add(handle)
 
     def clear(self) -> None:
         """Drop every pending event (reset)."""
-        with self._cond:
+        with self._heap_cond:
             self._heap.clear()
             self._cancelled.clear()
-            self._cond.notify_all()
+            self._heap_cond.notify_all()
 
     def pending(self) -> int:
-        with self._cond:
+        with self._heap_cond:
             return len(self._heap) - len(self._cancelled)
 
+    def next_due(self) -> float | None:
+        with self._heap_cond:
+            live = [at for at, handle, _ in self._heap if handle not in self._cancelled]
+            return min(live) if live else None
+
     def _pop_due(self, limit: float) -> tuple[float, Action] | None:
-        while self._heap and self._heap[0][0] <= limit:
-            at, handle, action = heapq.heappop(self._heap)
-            if handle in self._cancelled:
-                self._cancelled.discard(handle)
-                continue
-            return at, action
-        return None
+        with self._heap_cond:
+            while self._heap and self._heap[0][0] <= limit:
+                at, handle, action = heapq.heappop(self._heap)
+                if handle in self._cancelled:
+                    self._cancelled.discard(handle)
+                    continue
+                return at, action
+            return None
 
     def _run(self, at: float, action: Action) -> None:
         try:
@@ -75,50 +94,66 @@ class Scheduler:
 
     def fire_due(self) -> None:
         """Fire every event whose time has come, oldest first."""
-        with self._cond:
+        with self._fire_lock:
             while (due := self._pop_due(self.clock.now())) is not None:
                 self._run(*due)
 
+    def _settle(self) -> None:
+        for settler in self._settlers:
+            settler()
+
     def advance_to(self, moment: float) -> None:
-        """Move the clock forward to `moment`, firing each event due on the way at its own time."""
-        with self._cond:
-            while (due := self._pop_due(moment)) is not None:
-                self.clock.advance_to(due[0])
-                self._run(*due)
-            self.clock.advance_to(moment)
-            self._cond.notify_all()
+        """Move the clock forward to `moment`, firing each event due on the way at its own time
+        and letting the work each one starts finish before the next."""
+        with self._advance_lock:
+            while True:
+                with self._fire_lock:
+                    due = self._pop_due(moment)
+                    if due is not None:
+                        self.clock.advance_to(due[0])
+                        self._run(*due)
+                    else:
+                        self.clock.advance_to(moment)
+                self._settle()
+                if due is None:
+                    upcoming = self.next_due()
+                    if upcoming is None or upcoming > moment:
+                        break
+        self.wake()
 
     def wake(self) -> None:
         """Tell the ticker the clock changed (mode or speed), so it recomputes its sleep."""
-        with self._cond:
-            self._cond.notify_all()
+        with self._heap_cond:
+            self._heap_cond.notify_all()
 
     def start(self) -> None:
         """Start the ticker thread that fires events on real and scaled clocks."""
-        with self._cond:
-            if self._thread is not None:
-                return
-            self._stopping = False
-            self._thread = threading.Thread(
-                target=self._tick, name="seedream-scheduler", daemon=True
-            )
-            self._thread.start()
+        if self._thread is not None:
+            return
+        self._stopping = False
+        self._thread = threading.Thread(target=self._tick, name="seedream-scheduler", daemon=True)
+        self._thread.start()
 
     def stop(self) -> None:
-        with self._cond:
+        with self._heap_cond:
             self._stopping = True
-            self._cond.notify_all()
-            thread, self._thread = self._thread, None
+            self._heap_cond.notify_all()
+        thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout=5)
 
     def _tick(self) -> None:
-        with self._cond:
-            while not self._stopping:
-                self.fire_due()
+        while True:
+            with self._heap_cond:
+                if self._stopping:
+                    return
+            self.fire_due()
+            with self._heap_cond:
+                if self._stopping:
+                    return
                 timeout = 1.0  # a bounded wait: a missed wake-up costs at most a second
                 if self._heap:
                     until = self.clock.wall_seconds_until(self._heap[0][0])
                     if until is not None:
                         timeout = min(timeout, until)
-                self._cond.wait(timeout=timeout)
+                self._heap_cond.wait(timeout=timeout)

@@ -52,6 +52,7 @@ class MockServer:
             channel_timeout=30,
             connection_limit=1000,
         )
+        self.emulator.base_url = self.base_url
         return self
 
     def start(self) -> MockServer:
@@ -88,13 +89,20 @@ class MockServer:
                 channel.close()
 
     def stop_soon(self) -> None:
-        """Ask the serving loop to end; safe from a signal handler or another thread."""
+        """Ask the serving loop to end; safe from a signal handler or another thread, and
+        more than once."""
+        if self._stopping.is_set():
+            return
         self._stopping.set()
         if self._server is not None:
             self._server.pull_trigger()
 
     def stop(self) -> None:
+        """Stop serving, then stop the emulator (which finishes or reports webhook deliveries)."""
+        already = self._stopping.is_set() and self._thread is None
         self.stop_soon()
+        if already:
+            return
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None

@@ -1,13 +1,17 @@
-"""Where state lives: one interface for tasks and accounts (memory now; SQLite later)."""
+"""Where state lives: one interface for tasks, accounts and webhook deliveries (memory now;
+SQLite later)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from mock_server.keys import Account
 from mock_server.tasks import Task
+
+if TYPE_CHECKING:
+    from mock_server.webhooks import Delivery
 
 
 class Store(Protocol):
@@ -22,15 +26,21 @@ class Store(Protocol):
     def save_account(self, account: Account) -> None: ...
     def account(self, key: str) -> Account | None: ...
     def accounts(self) -> Iterator[Account]: ...
+    def save_delivery(self, delivery: Delivery) -> None: ...
+    def delivery(self, event_id: str) -> Delivery | None: ...
+    def deliveries(self) -> Iterator[Delivery]: ...
+    def delete_delivery(self, event_id: str) -> None: ...
+    def delivery_count(self) -> int: ...
     def clear(self) -> None: ...
 
 
 class MemoryStore:
-    """Dictionaries in insertion order; the oldest tasks come first for eviction."""
+    """Dictionaries in insertion order; the oldest entries come first for eviction."""
 
     def __init__(self) -> None:
         self._tasks: OrderedDict[str, Task] = OrderedDict()
         self._accounts: dict[str, Account] = {}
+        self._deliveries: OrderedDict[str, Delivery] = OrderedDict()
 
     def save_task(self, task: Task) -> None:
         self._tasks[task.task_id] = task
@@ -56,6 +66,22 @@ class MemoryStore:
     def accounts(self) -> Iterator[Account]:
         return iter(list(self._accounts.values()))
 
+    def save_delivery(self, delivery: Delivery) -> None:
+        self._deliveries[delivery.event_id] = delivery
+
+    def delivery(self, event_id: str) -> Delivery | None:
+        return self._deliveries.get(event_id)
+
+    def deliveries(self) -> Iterator[Delivery]:
+        return iter(list(self._deliveries.values()))
+
+    def delete_delivery(self, event_id: str) -> None:
+        self._deliveries.pop(event_id, None)
+
+    def delivery_count(self) -> int:
+        return len(self._deliveries)
+
     def clear(self) -> None:
         self._tasks.clear()
         self._accounts.clear()
+        self._deliveries.clear()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from typing import Any
 
 from flask import current_app, request
 
 from mock_server.emulator import Emulator
-from mock_server.errors import InvalidRequestError
+from mock_server.errors import AuthenticationError, InvalidRequestError, NotFoundError
 
 
 def emulator() -> Emulator:
@@ -47,3 +48,16 @@ def json_body() -> Any:
 def base_url() -> str:
     """Scheme and host the client used, so result URLs work from where it called us."""
     return request.host_url
+
+
+TOKEN_HEADER = "X-Mock-Token"
+
+
+def guard_control() -> None:
+    """The control API's gate: 404 when disabled, 401 without the configured token."""
+    settings = emulator().settings
+    if not settings.control:
+        raise NotFoundError("The control API is disabled on this server (--no-control).")
+    token = settings.control_token
+    if token and not hmac.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
+        raise AuthenticationError(f"The control API needs the {TOKEN_HEADER} header.")

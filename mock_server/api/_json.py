@@ -7,12 +7,11 @@ written back as the same escape instead of crashing the answer.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+from mock_server.documents import escape_lone_surrogates
 
 
 class ApiJSONProvider(DefaultJSONProvider):
@@ -20,5 +19,4 @@ class ApiJSONProvider(DefaultJSONProvider):
     sort_keys = False
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        text = super().dumps(obj, **kwargs)
-        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        return escape_lone_surrogates(super().dumps(obj, **kwargs))

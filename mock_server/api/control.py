@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
 from mock_server import documents
-from mock_server.api._http import emulator, json_body
+from mock_server.api._http import emulator, guard_control, json_body
 from mock_server.clock import CLOCK_MODES, parse_iso
-from mock_server.errors import AuthenticationError, InvalidRequestError, NotFoundError
+from mock_server.errors import InvalidRequestError
+from mock_server.tasks import Status, TaskError
 
 control = Blueprint("control", __name__, url_prefix="/_mock")
-TOKEN_HEADER = "X-Mock-Token"
 
 
-@control.before_request
-def _guard() -> None:
-    settings = emulator().settings
-    if not settings.control:
-        raise NotFoundError("The control API is disabled on this server (--no-control).")
-    token = settings.control_token
-    if token and not hmac.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
-        raise AuthenticationError(f"The control API needs the {TOKEN_HEADER} header.")
+control.before_request(guard_control)
 
 
 def _body() -> dict[str, Any]:
@@ -112,3 +104,22 @@ def grant_credits(key: str) -> Response:
 @control.delete("/keys/<key>")
 def revoke_key(key: str) -> Response:
     return jsonify(documents.success(emulator().revoke(key)))
+
+
+@control.post("/tasks/<task_id>/complete")
+def complete_task(task_id: str) -> Response:
+    emulator().force(task_id, Status.COMPLETED)
+    return jsonify(documents.success({"task_id": task_id, "status": "completed"}))
+
+
+@control.post("/tasks/<task_id>/fail")
+def fail_task(task_id: str) -> Response:
+    body = _body()
+    code, message = body.get("code", "generation_failed"), body.get("message")
+    if not isinstance(code, str) or not code:
+        raise InvalidRequestError("code must be a non-empty string.", "code")
+    if message is not None and (not isinstance(message, str) or not message):
+        raise InvalidRequestError("message must be a non-empty string.", "message")
+    error = TaskError(code, message or f"The task failed ({code}).")
+    emulator().force(task_id, Status.FAILED, error)
+    return jsonify(documents.success({"task_id": task_id, "status": "failed"}))

@@ -12,7 +12,7 @@ START = 1_800_000_000.0
 
 
 def make(mode: str = "manual", speed: float = 1.0) -> Scheduler:
-    return Scheduler(Clock(mode, speed, start=START), threading.RLock())  # type: ignore[arg-type]
+    return Scheduler(Clock(mode, speed, start=START))  # type: ignore[arg-type]
 
 
 def test_advance_fires_due_events_in_order_with_the_clock_at_each_event() -> None:

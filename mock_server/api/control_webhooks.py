@@ -1,0 +1,33 @@
+"""The control API for webhook deliveries: list, inspect attempts, resend now."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from mock_server import documents
+from mock_server.api._http import emulator, guard_control
+from mock_server.errors import InvalidRequestError
+from mock_server.webhooks import DeliveryState
+
+control_webhooks = Blueprint("control_webhooks", __name__, url_prefix="/_mock/webhooks")
+control_webhooks.before_request(guard_control)
+
+
+@control_webhooks.get("/deliveries")
+def list_deliveries() -> Response:
+    state = request.args.get("state")
+    if state is not None and state not in set(DeliveryState):
+        choices = ", ".join(DeliveryState)
+        raise InvalidRequestError(f"state must be one of {choices}; got {state!r}.", "state")
+    found = emulator().deliveries(request.args.get("task_id"), request.args.get("key"), state)
+    return jsonify(documents.success(found))
+
+
+@control_webhooks.get("/deliveries/<event_id>")
+def read_delivery(event_id: str) -> Response:
+    return jsonify(documents.success(emulator().delivery(event_id)))
+
+
+@control_webhooks.post("/deliveries/<event_id>/resend")
+def resend_delivery(event_id: str) -> Response:
+    return jsonify(documents.success(emulator().resend(event_id)))

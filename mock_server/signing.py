@@ -1,0 +1,48 @@
+"""Callback signatures: Standard Webhooks (default when a secret is set) or the KIE style.
+
+Standard Webhooks: `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one
+`v1,…` entry per configured secret, so a receiver holding either the old or the new secret
+verifies during a rotation. KIE: `X-Webhook-Signature` = base64 HMAC-SHA256 of
+`task_id.timestamp` with the raw secret, and `X-Webhook-Timestamp`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+
+from mock_server.config import ConfigError
+
+PREFIX = "whsec_"
+
+
+def standard_key(secret: str) -> bytes:
+    """The HMAC key of a Standard Webhooks secret: base64 after an optional `whsec_` prefix
+    (exactly how the `standardwebhooks` package reads it)."""
+    encoded = secret[len(PREFIX) :] if secret.startswith(PREFIX) else secret
+    try:
+        key = base64.b64decode(encoded + "==", validate=False)
+    except (binascii.Error, ValueError):
+        raise ConfigError(f"webhook secret {secret[:10]}…: not base64 after 'whsec_'") from None
+    if not key:
+        raise ConfigError("a webhook secret must not be empty")
+    return key
+
+
+def _hmac_b64(key: bytes, message: bytes) -> str:
+    return base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode()
+
+
+def standard_headers(
+    secrets: tuple[str, ...], event_id: str, timestamp: int, body: bytes
+) -> dict[str, str]:
+    message = f"{event_id}.{timestamp}.".encode() + body
+    signatures = " ".join(f"v1,{_hmac_b64(standard_key(s), message)}" for s in secrets)
+    return {"webhook-timestamp": str(timestamp), "webhook-signature": signatures}
+
+
+def kie_headers(secret: str, task_id: str, timestamp: int) -> dict[str, str]:
+    signature = _hmac_b64(secret.encode(), f"{task_id}.{timestamp}".encode())
+    return {"X-Webhook-Timestamp": str(timestamp), "X-Webhook-Signature": signature}

@@ -1,0 +1,231 @@
+"""Callback deliveries: one per finished task with a callback_url, retried on the mock's clock,
+signed when a secret is set, every attempt logged, resendable, never dropped silently."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from mock_server import __version__, documents
+from mock_server.clock import Clock, wall_time
+from mock_server.config import Settings
+from mock_server.errors import NotFoundError
+from mock_server.events import Event, EventBus
+from mock_server.scheduler import Scheduler
+from mock_server.sender import AttemptResult, post
+from mock_server.signing import kie_headers, standard_headers, standard_key
+from mock_server.store import Store
+from mock_server.workers import WorkerPool
+
+FINAL_EVENTS = ("task.completed", "task.failed")
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"  # an attempt is due or running, or a retry is scheduled
+    DELIVERED = "delivered"  # a receiver answered 2xx
+    EXHAUSTED = "exhausted"  # every scheduled attempt failed
+    ABANDONED = "abandoned"  # the server stopped before the next attempt
+
+
+@dataclass(frozen=True)
+class Attempt:
+    number: int
+    at: float  # mock clock time the attempt started
+    result: AttemptResult
+    manual: bool = False  # a resend, outside the schedule
+
+
+@dataclass
+class Delivery:
+    """One callback: the body is frozen when the task ends; its id is the same on every retry."""
+
+    event_id: str
+    task_id: str
+    key: str
+    url: str
+    event: str
+    body: bytes
+    created_at: float
+    state: DeliveryState = DeliveryState.PENDING
+    attempts: list[Attempt] = field(default_factory=list)
+    next_attempt_at: float | None = None
+    handle: int | None = None
+    note: str | None = None
+    sent: int = 0
+
+    @property
+    def scheduled_attempts(self) -> int:
+        return sum(1 for a in self.attempts if not a.manual)
+
+
+class Webhooks:
+    """Subscribes to task endings, schedules attempts on the clock, runs them on workers."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        scheduler: Scheduler,
+        lock: threading.RLock,
+        events: EventBus,
+        base_url: Callable[[], str],
+        new_id: Callable[[], str],
+    ) -> None:
+        self.settings, self.store, self.clock = settings, store, clock
+        self.scheduler, self.lock, self.events = scheduler, lock, events
+        self._base_url, self._new_id = base_url, new_id
+        for secret in settings.webhook_secrets:
+            standard_key(secret)  # refuse a bad secret at start, not at the first callback
+        self.pool = WorkerPool(settings.webhook_workers, "seedream-webhook")
+        scheduler.add_settler(self._wait_idle)
+        events.subscribe(self._on_event)
+
+    def _wait_idle(self) -> None:
+        self.pool.wait_idle(self.settings.webhook_timeout * 2 + 5)
+
+    # -- creating and scheduling ------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        if event.kind not in FINAL_EVENTS or event.task_id is None:
+            return
+        task = self.store.task(event.task_id)
+        if task is None or task.callback_url is None:
+            return
+        data = documents.task_data(
+            task, event.at, self.settings.public_url or self._base_url(),
+            self.settings.image_lifetime_seconds,
+        )  # fmt: skip
+        delivery = Delivery(
+            event_id=self._new_id(), task_id=task.task_id, key=task.key, url=task.callback_url,
+            event=event.kind, body=documents.to_json_bytes(documents.success(data)),
+            created_at=event.at,
+        )  # fmt: skip
+        self.store.save_delivery(delivery)
+        self._schedule(delivery, event.at)
+        self._evict()
+
+    def _schedule(self, delivery: Delivery, at: float) -> None:
+        delivery.next_attempt_at = at
+        delivery.handle = self.scheduler.schedule(at, lambda due: self._due(delivery.event_id))
+
+    def _due(self, event_id: str) -> None:
+        with self.lock:
+            delivery = self.store.delivery(event_id)
+            if delivery is None or delivery.state != DeliveryState.PENDING:
+                return
+            delivery.next_attempt_at = delivery.handle = None
+            at = self.clock.now()
+        if not self.pool.submit(lambda: self._run_scheduled(delivery, at)):
+            self._abandon(delivery, "the server stopped before this attempt")
+
+    # -- attempting --------------------------------------------------------------------------
+
+    def _headers(self, delivery: Delivery, number: int) -> dict[str, str]:
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": f"seedream-mock/{__version__}",
+            "webhook-id": delivery.event_id,
+            "X-Seedream-Attempt": str(number),
+        }
+        secrets = self.settings.webhook_secrets
+        if secrets:
+            # Wall time, not the mock's: receivers check it against their own clock.
+            stamp = int(wall_time())
+            if self.settings.webhook_signature == "kie":
+                headers.update(kie_headers(secrets[0], delivery.task_id, stamp))
+            else:
+                headers.update(standard_headers(secrets, delivery.event_id, stamp, delivery.body))
+        return headers
+
+    def _run_scheduled(self, delivery: Delivery, at: float) -> None:
+        self._attempt(delivery, at, manual=False)
+
+    def _attempt(self, delivery: Delivery, at: float, manual: bool) -> Attempt:
+        with self.lock:
+            delivery.sent += 1
+            number = delivery.sent
+        headers = self._headers(delivery, number)
+        result = post(delivery.url, delivery.body, headers, self.settings.webhook_timeout)
+        with self.lock:
+            attempt = Attempt(number, at, result, manual)
+            if self.store.delivery(delivery.event_id) is not delivery:
+                return attempt  # the state was reset while we were sending
+            delivery.attempts.append(attempt)
+            self._settle(delivery, attempt)
+            self.store.save_delivery(delivery)
+            self.events.publish(Event(
+                f"webhook.{delivery.state}", self.clock.now(), delivery.key, delivery.task_id,
+                {"event_id": delivery.event_id, "attempt": number, "status": result.status},
+            ))  # fmt: skip
+        return attempt
+
+    def _settle(self, delivery: Delivery, attempt: Attempt) -> None:
+        if delivery.state == DeliveryState.DELIVERED:
+            return  # a late failing attempt never undoes a success
+        if attempt.result.ok:
+            delivery.state = DeliveryState.DELIVERED
+            if delivery.handle is not None:
+                self.scheduler.cancel(delivery.handle)
+            delivery.next_attempt_at = delivery.handle = None
+            return
+        if attempt.manual or delivery.handle is not None:
+            return  # a failed resend changes nothing: a running schedule goes on, an end stays
+        schedule = self.settings.webhook_schedule
+        done = delivery.scheduled_attempts
+        if done > len(schedule):
+            delivery.state = DeliveryState.EXHAUSTED
+            return
+        delay = attempt.result.retry_after
+        self._schedule(
+            delivery, self.clock.now() + (schedule[done - 1] if delay is None else delay)
+        )
+
+    def resend(self, event_id: str) -> Delivery:
+        """One attempt now, outside the schedule; returns once it has been made."""
+        with self.lock:
+            delivery = self.get(event_id)
+            at = self.clock.now()
+        self._attempt(delivery, at, manual=True)
+        return delivery
+
+    # -- reading, limits, shutdown -----------------------------------------------------------
+
+    def get(self, event_id: str) -> Delivery:
+        delivery = self.store.delivery(event_id)
+        if delivery is None:
+            raise NotFoundError(f"No webhook delivery {event_id}.", "event_id")
+        return delivery
+
+    def _evict(self) -> None:
+        excess = self.store.delivery_count() - self.settings.webhook_log_limit
+        for delivery in self.store.deliveries():
+            if excess <= 0:
+                break
+            if delivery.state != DeliveryState.PENDING:
+                self.store.delete_delivery(delivery.event_id)
+                excess -= 1
+
+    def _abandon(self, delivery: Delivery, why: str) -> None:
+        with self.lock:
+            if delivery.state != DeliveryState.PENDING:
+                return
+            delivery.state, delivery.note = DeliveryState.ABANDONED, why
+            delivery.next_attempt_at = delivery.handle = None
+            self.store.save_delivery(delivery)
+        print(
+            f"seedream-mock: webhook {delivery.event_id} for task {delivery.task_id} to "
+            f"{delivery.url} NOT delivered ({len(delivery.attempts)} attempts made): {why}",
+            file=sys.stderr, flush=True,
+        )  # fmt: skip
+
+    def shutdown(self) -> None:
+        """Let running attempts finish (bounded by the timeout), then report every delivery
+        still waiting for a retry as abandoned, in the log and on stderr."""
+        self.pool.shutdown(self.settings.webhook_timeout + 1)
+        for delivery in self.store.deliveries():
+            if delivery.state == DeliveryState.PENDING:
+                self._abandon(delivery, "the server stopped before the next attempt")
