@@ -16,7 +16,8 @@ from mock_server import documents
 from mock_server.accounts import Accounts
 from mock_server.clock import Clock
 from mock_server.config import Settings
-from mock_server.errors import ConflictError, InvalidRequestError, NotFoundError
+from mock_server.control import Control
+from mock_server.errors import ConflictError, NotFoundError
 from mock_server.events import Event, EventBus
 from mock_server.images import ImageCache
 from mock_server.keys import Account
@@ -58,6 +59,7 @@ class Emulator:
             settings, self.store, self.clock, self.scheduler, self.lock, self.events,
             lambda: self.base_url, self._new_event_id,
         )  # fmt: skip
+        self.control = Control(self)
         with self.lock:
             self.accounts.seed()
 
@@ -194,70 +196,6 @@ class Emulator:
         while excess > 0 and self._finished:
             self.store.delete_task(self._finished.popleft())
             excess -= 1
-
-    # -- control -----------------------------------------------------------------------------
-
-    def clock_document(self) -> dict[str, Any]:
-        return documents.clock(self.clock.state(), self.scheduler.pending())
-
-    def set_clock(self, mode: str, speed: float | None) -> None:
-        self.scheduler.fire_due()
-        with self.lock:
-            self.clock.configure(mode, speed)  # type: ignore[arg-type]
-        self.scheduler.wake()
-
-    def advance_clock(self, seconds: float) -> None:
-        """Move time forward, firing every event due on the way before returning."""
-        self.scheduler.advance_to(self.clock.now() + seconds)
-
-    def advance_clock_to(self, moment: float) -> None:
-        self.scheduler.advance_to(moment)
-
-    def ledgers(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return [documents.ledger(a) for a in self.store.accounts()]
-
-    def ledger(self, key: str) -> dict[str, Any]:
-        with self.lock:
-            return documents.ledger(self.accounts.get(key))
-
-    def create_key(self, key: str, credits: int | None) -> Account:
-        with self.lock:
-            grant = self.settings.default_credits if credits is None else credits
-            if grant < 0:
-                raise InvalidRequestError("credits must not be negative.", "credits")
-            return self.accounts.create(key, grant)
-
-    def grant(self, key: str, amount: int) -> dict[str, Any]:
-        with self.lock:
-            return documents.ledger(self.accounts.grant(key, amount))
-
-    def revoke(self, key: str) -> dict[str, Any]:
-        with self.lock:
-            return documents.ledger(self.accounts.revoke(key))
-
-    def deliveries(
-        self, task_id: str | None, key: str | None, state: str | None
-    ) -> list[dict[str, Any]]:
-        """Webhook deliveries, newest first, filtered by task, key and state."""
-        self.scheduler.fire_due()
-        with self.lock:
-            found = [
-                d for d in self.store.deliveries()
-                if (task_id is None or d.task_id == task_id)
-                and (key is None or d.key == key)
-                and (state is None or d.state == state)
-            ]  # fmt: skip
-            return [documents.delivery(d, with_body=False) for d in reversed(found)]
-
-    def delivery(self, event_id: str) -> dict[str, Any]:
-        with self.lock:
-            return documents.delivery(self.webhooks.get(event_id))
-
-    def resend(self, event_id: str) -> dict[str, Any]:
-        found = self.webhooks.resend(event_id)
-        with self.lock:
-            return documents.delivery(found)
 
     def force(self, task_id: str, outcome: Status, error: TaskError | None = None) -> None:
         """End a task now (control API): complete it, or fail it with `error`. Its scheduled

@@ -42,7 +42,7 @@ def reset() -> Response:
 
 @control.get("/clock")
 def read_clock() -> Response:
-    return jsonify(documents.success(emulator().clock_document()))
+    return jsonify(documents.success(emulator().control.clock_document()))
 
 
 @control.post("/clock")
@@ -54,8 +54,8 @@ def set_clock() -> Response:
     speed = _number(body, "speed") if "speed" in body else None
     if speed is not None and not speed > 0:
         raise InvalidRequestError("speed must be greater than 0.", "speed")
-    emulator().set_clock(mode, speed)
-    return jsonify(documents.success(emulator().clock_document()))
+    emulator().control.set_clock(mode, speed)
+    return jsonify(documents.success(emulator().control.clock_document()))
 
 
 @control.post("/clock/advance")
@@ -66,44 +66,44 @@ def advance_clock() -> Response:
             moment = parse_iso(str(body["to"]))
         except ValueError:
             raise InvalidRequestError("to must be an ISO-8601 timestamp.", "to") from None
-        emulator().advance_clock_to(moment)
+        emulator().control.advance_clock_to(moment)
     else:
         seconds = _number(body, "seconds")
         if seconds < 0:
             raise InvalidRequestError(
                 "seconds must not be negative: time never goes back.", "seconds"
             )
-        emulator().advance_clock(seconds)
-    return jsonify(documents.success(emulator().clock_document()))
+        emulator().control.advance_clock(seconds)
+    return jsonify(documents.success(emulator().control.clock_document()))
 
 
 @control.get("/keys")
 def list_keys() -> Response:
-    return jsonify(documents.success(emulator().ledgers()))
+    return jsonify(documents.success(emulator().control.ledgers()))
 
 
 @control.post("/keys")
 def create_key() -> Response:
     body = _body()
     credits = int(_number(body, "credits", integer=True)) if "credits" in body else None
-    account = emulator().create_key(str(body.get("key", "")), credits)
+    account = emulator().control.create_key(str(body.get("key", "")), credits)
     return jsonify(documents.success(documents.ledger(account)))
 
 
 @control.get("/keys/<key>")
 def read_key(key: str) -> Response:
-    return jsonify(documents.success(emulator().ledger(key)))
+    return jsonify(documents.success(emulator().control.ledger(key)))
 
 
 @control.post("/keys/<key>/credits")
 def grant_credits(key: str) -> Response:
     amount = int(_number(_body(), "amount", integer=True))
-    return jsonify(documents.success(emulator().grant(key, amount)))
+    return jsonify(documents.success(emulator().control.grant(key, amount)))
 
 
 @control.delete("/keys/<key>")
 def revoke_key(key: str) -> Response:
-    return jsonify(documents.success(emulator().revoke(key)))
+    return jsonify(documents.success(emulator().control.revoke(key)))
 
 
 @control.post("/tasks/<task_id>/complete")

@@ -19,15 +19,17 @@ def list_deliveries() -> Response:
     if state is not None and state not in set(DeliveryState):
         choices = ", ".join(DeliveryState)
         raise InvalidRequestError(f"state must be one of {choices}; got {state!r}.", "state")
-    found = emulator().deliveries(request.args.get("task_id"), request.args.get("key"), state)
+    found = emulator().control.deliveries(
+        request.args.get("task_id"), request.args.get("key"), state
+    )
     return jsonify(documents.success(found))
 
 
 @control_webhooks.get("/deliveries/<event_id>")
 def read_delivery(event_id: str) -> Response:
-    return jsonify(documents.success(emulator().delivery(event_id)))
+    return jsonify(documents.success(emulator().control.delivery(event_id)))
 
 
 @control_webhooks.post("/deliveries/<event_id>/resend")
 def resend_delivery(event_id: str) -> Response:
-    return jsonify(documents.success(emulator().resend(event_id)))
+    return jsonify(documents.success(emulator().control.resend(event_id)))

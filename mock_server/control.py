@@ -1,0 +1,85 @@
+"""Mock-only operations behind /_mock/: the clock, keys and ledgers, webhook deliveries.
+
+Kept apart from the emulator's core so that the core reads as the task machine alone; each
+operation takes the state lock itself and returns plain documents.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mock_server import documents
+from mock_server.errors import InvalidRequestError
+from mock_server.keys import Account
+
+if TYPE_CHECKING:
+    from mock_server.emulator import Emulator
+
+
+class Control:
+    """What the control API can do to one emulator."""
+
+    def __init__(self, mock: Emulator) -> None:
+        self.mock = mock
+
+    def clock_document(self) -> dict[str, Any]:
+        return documents.clock(self.mock.clock.state(), self.mock.scheduler.pending())
+
+    def set_clock(self, mode: str, speed: float | None) -> None:
+        self.mock.scheduler.fire_due()
+        with self.mock.lock:
+            self.mock.clock.configure(mode, speed)  # type: ignore[arg-type]
+        self.mock.scheduler.wake()
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move time forward, firing every event due on the way before returning."""
+        self.mock.scheduler.advance_to(self.mock.clock.now() + seconds)
+
+    def advance_clock_to(self, moment: float) -> None:
+        self.mock.scheduler.advance_to(moment)
+
+    def ledgers(self) -> list[dict[str, Any]]:
+        with self.mock.lock:
+            return [documents.ledger(a) for a in self.mock.store.accounts()]
+
+    def ledger(self, key: str) -> dict[str, Any]:
+        with self.mock.lock:
+            return documents.ledger(self.mock.accounts.get(key))
+
+    def create_key(self, key: str, credits: int | None) -> Account:
+        with self.mock.lock:
+            grant = self.mock.settings.default_credits if credits is None else credits
+            if grant < 0:
+                raise InvalidRequestError("credits must not be negative.", "credits")
+            return self.mock.accounts.create(key, grant)
+
+    def grant(self, key: str, amount: int) -> dict[str, Any]:
+        with self.mock.lock:
+            return documents.ledger(self.mock.accounts.grant(key, amount))
+
+    def revoke(self, key: str) -> dict[str, Any]:
+        with self.mock.lock:
+            return documents.ledger(self.mock.accounts.revoke(key))
+
+    def deliveries(
+        self, task_id: str | None, key: str | None, state: str | None
+    ) -> list[dict[str, Any]]:
+        """Webhook deliveries, newest first, filtered by task, key and state."""
+        self.mock.scheduler.fire_due()
+        with self.mock.lock:
+            found = [
+                d for d in self.mock.store.deliveries()
+                if (task_id is None or d.task_id == task_id)
+                and (key is None or d.key == key)
+                and (state is None or d.state == state)
+            ]  # fmt: skip
+            return [documents.delivery(d, with_body=False) for d in reversed(found)]
+
+    def delivery(self, event_id: str) -> dict[str, Any]:
+        with self.mock.lock:
+            return documents.delivery(self.mock.webhooks.get(event_id))
+
+    def resend(self, event_id: str) -> dict[str, Any]:
+        found = self.mock.webhooks.resend(event_id)
+        with self.mock.lock:
+            return documents.delivery(found)
