@@ -1,4 +1,5 @@
-"""Benchmark seedream-mock: render times, start-up time, requests per second and server memory."""
+"""Benchmark seedream-mock: render times, start-up time, requests per second, server memory and
+webhook deliveries per second."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from contracts.receiver import Received, WebhookReceiver
 from mock_server import __version__
 from mock_server.images import SIZES, ImageSpec, render
 
@@ -41,6 +43,12 @@ STDERR_KEEP = 50
 STOPPED_LINE = "seedream-mock stopped."  # the one stderr line of a clean shutdown
 WARMUP_REQUESTS = 50  # per endpoint, before the measured requests
 CREDIT_GRANT = 10**12  # so the throughput phases never run into 402
+WEBHOOK_LIMIT_S = 60.0  # submit + wait for every callback, at most this long
+WEBHOOK_GRACE_S = 0.5  # after the last expected callback, watch this long for duplicates
+WEBHOOK_SERVER_ARGS = (  # tasks end about 1 ms after submit; retries 1, 2, 4 ms after a failure
+    "--clock", "scaled", "--speed", "1000", "--pending-seconds", "0",
+    "--processing-seconds", "0.001", "--key", f"{KEY}:{CREDIT_GRANT}",
+)  # fmt: skip
 BANNER = re.compile(r"^seedream-mock \S+ serving the Seedream 4\.5 API at (?P<url>http://\S+)$")
 
 
@@ -68,8 +76,11 @@ def ms(seconds: float) -> float:
 class ServerProcess:
     """`python -m mock_server serve --port 0` as a child process; `stop()` always ends it."""
 
-    def __init__(self, extra_args: Sequence[str] = ()) -> None:
+    def __init__(
+        self, extra_args: Sequence[str] = (), extra_env: Mapping[str, str] | None = None
+    ) -> None:
         self.extra_args = list(extra_args)
+        self.extra_env = dict(extra_env or {})
         self.proc: subprocess.Popen[bytes] | None = None
         self.spawned_at = 0.0
         self.port = 0
@@ -81,8 +92,10 @@ class ServerProcess:
         self._readers: list[threading.Thread] = []
 
     def start(self) -> ServerProcess:
-        # MOCK_* variables would change the server's settings; leave them out for a fair run.
+        # MOCK_* variables would change the server's settings; leave them out for a fair run
+        # (a phase may set its own in extra_env).
         env = {k: v for k, v in os.environ.items() if not k.startswith("MOCK_")}
+        env.update(self.extra_env)
         command = [sys.executable, "-m", "mock_server", "serve", "--host", HOST, "--port", "0"]
         self.spawned_at = time.perf_counter()
         self.proc = subprocess.Popen(

@@ -25,8 +25,9 @@ except:
   --strict-keys         key_mode = "strict"              MOCK_KEY_MODE=strict
   --no-control          control = false                  MOCK_CONTROL=false
   --image-lifetime      image_lifetime_seconds = 3600    MOCK_IMAGE_LIFETIME_SECONDS=3600
-  (TOML only for prices per model/quality:  prices = { "seedream/4.5-edit:high" = 20 },
-   or MOCK_PRICES=seedream/4.5-edit:high=20,seedream/4.5-edit=15)
+  --webhook-secret S    webhook_secrets = ["whsec_…"]    MOCK_WEBHOOK_SECRETS=whsec_a,whsec_b
+  (no flag)             prices = { "seedream/4.5-edit:high" = 20 }
+                        MOCK_PRICES=seedream/4.5-edit:high=20,seedream/4.5-edit=15
 
 examples:
   seedream-mock serve                            # 127.0.0.1:8080, real clock, open keys
@@ -99,6 +100,37 @@ def _parser() -> argparse.ArgumentParser:
     )
     add("--image-cache-bytes", type=int, help="memory for rendered PNGs (default 256 MiB)")
     add("--max-tasks", type=int, help="finished tasks kept before the oldest go (default 10000)")
+    add(
+        "--webhook-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="per-attempt timeout of a callback delivery (default 10)",
+    )
+    add(
+        "--webhook-schedule",
+        metavar="PRESET|DELAYS",
+        help="retry delays after the first attempt: 'default' (1,2,4), 'standard-webhooks' "
+        "(5s … 10h, best with --clock scaled), 'none', or seconds like 1,5,30",
+    )
+    add(
+        "--webhook-secret",
+        action="append",
+        dest="webhook_secrets",
+        metavar="SECRET",
+        help="sign callbacks (whsec_<base64> for Standard Webhooks); repeat to rotate: "
+        "every secret signs, so receivers holding old or new verify",
+    )
+    add(
+        "--webhook-signature",
+        choices=("standard", "kie"),
+        help="signature scheme when a secret is set (default standard)",
+    )
+    add("--webhook-workers", type=int, help="parallel callback deliveries (default 8)")
+    add(
+        "--webhook-log-limit",
+        type=int,
+        help="deliveries kept in the log before the oldest finished go (default 1000)",
+    )
     add("--control-token", help="require this X-Mock-Token header on /_mock/ calls")
     add(
         "--no-control",
@@ -145,11 +177,12 @@ def banner(server: MockServer) -> str:
 def serve(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(args.config, overrides=_overrides(args))
+        server = MockServer(settings)
     except ConfigError as exc:
         print(f"seedream-mock: {exc}", file=sys.stderr)
         return 2
     try:
-        server = MockServer(settings).bind()
+        server.bind()
     except OSError as exc:
         where = f"{settings.host}:{settings.port}"
         print(f"seedream-mock: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
