@@ -338,9 +338,12 @@ def run_phase(
     total: int,
     clients: int,
     keep_bodies: bool = False,
+    on_ok: Callable[[float, bytes], None] | None = None,
 ) -> tuple[PhaseResult, list[bytes]]:
     """`total` requests from `clients` threads, each on its own keep-alive connection; the
-    phase ends when they are all answered or after PHASE_LIMIT_S, whichever comes first."""
+    phase ends when they are all answered or after PHASE_LIMIT_S, whichever comes first.
+    `on_ok(sent_at, body)`, called from the client threads for every 200, gets the
+    time.monotonic() at which the request was sent."""
     shares = [total // clients + (1 if i < total % clients else 0) for i in range(clients)]
     workers = [_Worker(share) for share in shares]
     gate = threading.Barrier(clients + 1)
@@ -356,6 +359,7 @@ def run_phase(
                     worker.stopped_early = True
                     break
                 method, path, body = make(n * clients + index)
+                sent_at = time.monotonic()
                 began = time.perf_counter()
                 try:
                     status, raw = call(conn, method, path, body)
@@ -368,6 +372,8 @@ def run_phase(
                     worker.ok += 1
                     if keep_bodies:
                         worker.bodies.append(raw)
+                    if on_ok is not None:
+                        on_ok(sent_at, raw)
                 else:
                     worker.errors[str(status)] += 1
         finally:
@@ -466,6 +472,142 @@ def bench_throughput(total: int, clients: int) -> ThroughputResult:
     )
 
 
+# -- 5. webhook deliveries ----------------------------------------------------------------
+
+
+@dataclass
+class WebhookResult:
+    tasks: int  # planned
+    webhook_workers: int
+    submit: PhaseResult  # POST generations with a callback_url
+    received: int  # POSTs that reached the receiver
+    delivered: int  # distinct submitted tasks among them
+    duplicates: int  # further POSTs for a task already received
+    missing: int  # submitted tasks with no callback within the limit
+    unknown: int  # POSTs whose body names no task this phase submitted
+    retried: int  # POSTs with X-Seedream-Attempt > 1
+    seconds: float  # first callback → last callback
+    deliveries_per_s: float  # (delivered - 1) / seconds: callbacks per second between the two
+    latency_p50_ms: float  # request sent → its callback received
+    latency_p99_ms: float
+    latency_max_ms: float
+    attempt_p50_ms: float  # the mock's own timing of each POST (attempt latency_ms)
+    attempt_p99_ms: float
+    logged_delivered: int  # GET /_mock/webhooks/deliveries?state=delivered
+    logged_states: dict[str, int]  # every logged delivery, by state
+    logged_attempts: int
+    timed_out: bool
+    memory_after_kib: dict[str, int]
+    server_stderr_lines: int
+    server_stderr_sample: list[str]
+    shutdown_ms: float | None
+    exit_code: int | None
+
+
+def logged_deliveries(port: int, state: str | None = None) -> list[dict[str, Any]]:
+    """The mock's delivery log (newest first), all of it or in one state."""
+    path = "/_mock/webhooks/deliveries" + (f"?state={state}" if state else "")
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        status, raw = call(conn, "GET", path, headers={"Accept": "application/json"})
+    finally:
+        conn.close()
+    if status != 200:
+        raise BenchError(f"GET {path} answered {status}: {raw[:200]!r}")
+    found: list[dict[str, Any]] = json.loads(raw)["data"]
+    return found
+
+
+def callback_task_id(received: Received) -> str | None:
+    try:
+        task_id = received.json()["data"]["task_id"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return task_id if isinstance(task_id, str) else None
+
+
+def bench_webhooks(total: int, clients: int, workers: int) -> WebhookResult:
+    """`total` tasks with a callback_url to a receiver in this process, on a server whose tasks
+    end about 1 ms after submit: callbacks per second, submit→callback latency, and whether
+    every task got exactly one callback."""
+    env = {"MOCK_WEBHOOK_WORKERS": str(workers), "MOCK_WEBHOOK_LOG_LIMIT": str(total + 100)}
+    submitted: dict[str, float] = {}  # task id → time.monotonic() its POST was sent
+    submitted_lock = threading.Lock()
+
+    def remember(sent_at: float, raw: bytes) -> None:
+        task_id = json.loads(raw)["data"]["task_id"]
+        with submitted_lock:
+            submitted[task_id] = sent_at
+
+    with WebhookReceiver(HOST) as hooks, ServerProcess(WEBHOOK_SERVER_ARGS, env) as server:
+        port = server.wait_banner(server.spawned_at + STARTUP_LIMIT_S)
+        body = json.dumps(
+            {"prompt": PROMPT, "aspect_ratio": "16:9", "quality": "high", "callback_url": hooks.url}
+        )
+
+        def post(_: int) -> tuple[str, str, str | None]:
+            return "POST", GENERATIONS, body
+
+        began = time.monotonic()
+        posted, _ = run_phase(port, "POST + callback", post, total, clients, on_ok=remember)
+        if not submitted:
+            raise BenchError(f"no task was created: {posted.errors}")
+        timed_out = False
+        try:
+            hooks.wait(len(submitted), max(0.0, began + WEBHOOK_LIMIT_S - time.monotonic()))
+        except TimeoutError:
+            timed_out = True
+        time.sleep(WEBHOOK_GRACE_S)  # a duplicate would come now
+        received = hooks.received
+        logged = logged_deliveries(port)
+        logged_delivered = len(logged_deliveries(port, "delivered"))
+        memory = server.memory_kib()
+
+    first_seen: dict[str, float] = {}
+    duplicates = unknown = retried = 0
+    for hook in received:
+        task_id = callback_task_id(hook)
+        if hook.headers.get("x-seedream-attempt", "1") != "1":
+            retried += 1
+        if task_id is None or task_id not in submitted:
+            unknown += 1
+        elif task_id in first_seen:
+            duplicates += 1
+        else:
+            first_seen[task_id] = hook.at
+    latencies = [at - submitted[task_id] for task_id, at in first_seen.items()]
+    seconds = max(first_seen.values()) - min(first_seen.values()) if first_seen else 0.0
+    attempts = [a for d in logged for a in d["attempts"]]
+    attempt_ms = [float(a["latency_ms"]) for a in attempts]
+    return WebhookResult(
+        tasks=total,
+        webhook_workers=workers,
+        submit=posted,
+        received=len(received),
+        delivered=len(first_seen),
+        duplicates=duplicates,
+        missing=len(submitted) - len(first_seen),
+        unknown=unknown,
+        retried=retried,
+        seconds=round(seconds, 3),
+        deliveries_per_s=round((len(first_seen) - 1) / seconds, 1) if seconds > 0 else 0.0,
+        latency_p50_ms=ms(percentile(latencies, 50)) if latencies else 0.0,
+        latency_p99_ms=ms(percentile(latencies, 99)) if latencies else 0.0,
+        latency_max_ms=ms(max(latencies)) if latencies else 0.0,
+        attempt_p50_ms=round(percentile(attempt_ms, 50), 2) if attempt_ms else 0.0,
+        attempt_p99_ms=round(percentile(attempt_ms, 99), 2) if attempt_ms else 0.0,
+        logged_delivered=logged_delivered,
+        logged_states=dict(Counter(str(d["state"]) for d in logged)),
+        logged_attempts=len(attempts),
+        timed_out=timed_out,
+        memory_after_kib=memory,
+        server_stderr_lines=server.stderr_count,
+        server_stderr_sample=server.stderr_lines[:10],
+        shutdown_ms=ms(server.shutdown_s) if server.shutdown_s is not None else None,
+        exit_code=server.exit_code,
+    )
+
+
 # -- report -------------------------------------------------------------------------------
 
 
@@ -531,8 +673,55 @@ def print_report(results: dict[str, Any]) -> None:
                 print(f"     {line}")
         if throughput["sample_task_status"] != "pending":
             print(f"   a task was {throughput['sample_task_status']}, not pending: clock moved?")
+    webhooks: dict[str, Any] | None = results.get("webhooks")
+    if webhooks:
+        print_webhooks(webhooks)
     for error in results["errors"]:
         print(f"\nFAILED {error}")
+
+
+def print_webhooks(w: dict[str, Any]) -> None:
+    submit = w["submit"]
+    print(
+        f"\n5. Webhook deliveries to a local receiver: {w['tasks']} tasks from "
+        f"{submit['clients']} clients, {w['webhook_workers']} delivery workers, scaled clock"
+    )
+    errors = sum(submit["errors"].values())
+    print(
+        f"submit         {submit['ok']:>6}/{submit['planned']:<6} in {submit['seconds']:.2f} s "
+        f"= {submit['rps']:.1f} req/s (p50 {submit['p50_ms']:.2f} ms, p99 "
+        f"{submit['p99_ms']:.2f} ms){f', {errors} errors' if errors else ''}"
+    )
+    print(
+        f"delivered      {w['delivered']:>6}/{submit['ok']:<6} in {w['seconds']:.2f} s "
+        f"= {w['deliveries_per_s']:.1f} deliveries/s (first to last callback)"
+    )
+    print(
+        f"submit→callback p50 {w['latency_p50_ms']:.1f} ms, p99 {w['latency_p99_ms']:.1f} ms, "
+        f"max {w['latency_max_ms']:.1f} ms; the mock's POST p50 {w['attempt_p50_ms']:.2f} ms, "
+        f"p99 {w['attempt_p99_ms']:.2f} ms"
+    )
+    states = ", ".join(f"{n} {state}" for state, n in sorted(w["logged_states"].items()))
+    print(
+        f"duplicates {w['duplicates']}, missing {w['missing']}, unknown {w['unknown']}, "
+        f"retries {w['retried']}; the mock logged {w['logged_delivered']} delivered "
+        f"({states or 'none'}; {w['logged_attempts']} attempts); "
+        f"RSS after {mib(w['memory_after_kib'].get('VmRSS'))}"
+    )
+    problems = []
+    if w["timed_out"]:
+        problems.append(f"not every callback came within {WEBHOOK_LIMIT_S:g} s")
+    if w["duplicates"] or w["missing"] or w["unknown"]:
+        problems.append("duplicate, missing or unknown callbacks")
+    if w["logged_delivered"] != submit["ok"]:
+        problems.append(f"{w['logged_delivered']} logged as delivered, not {submit['ok']}")
+    for problem in problems:
+        print(f"   CHECK: {problem}")
+    unusual = [x for x in w["server_stderr_sample"] if x != STOPPED_LINE]
+    if unusual:
+        print(f"   server wrote {w['server_stderr_lines']} stderr lines, e.g.:")
+        for line in unusual[:3]:
+            print(f"     {line}")
 
 
 # -- main ---------------------------------------------------------------------------------
@@ -547,6 +736,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--requests", type=int, help="measured requests per endpoint (default 3000; quick 1000)"
     )
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients (default 4)")
+    parser.add_argument(
+        "--webhooks", type=int, help="tasks with a callback_url (default 1000; quick 300)"
+    )
+    parser.add_argument(
+        "--webhook-workers",
+        type=int,
+        default=8,
+        help="the server's delivery threads, MOCK_WEBHOOK_WORKERS (default 8, as the server's)",
+    )
     parser.add_argument("--renders", type=int, help="renders per size (default 5; quick 2)")
     parser.add_argument("--startups", type=int, help="server start-ups (default 3; quick 2)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="JSON results file")
@@ -554,9 +752,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.requests = args.requests or (1000 if args.quick else 3000)
     args.renders = args.renders or (2 if args.quick else 5)
     args.startups = args.startups or (2 if args.quick else 3)
-    for name in ("requests", "clients", "renders", "startups"):
+    args.webhooks = args.webhooks or (300 if args.quick else 1000)
+    for name in ("requests", "clients", "renders", "startups", "webhooks", "webhook_workers"):
         if getattr(args, name) < 1:
-            parser.error(f"--{name} must be at least 1")
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
     return args
 
 
@@ -575,6 +774,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "clients": args.clients,
             "renders": args.renders,
             "startups": args.startups,
+            "webhooks": args.webhooks,
+            "webhook_workers": args.webhook_workers,
         },
         "errors": [],
     }
@@ -582,6 +783,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("render", lambda: [asdict(r) for r in bench_render(args.renders)]),
         ("startup", lambda: startup_summary([startup_once() for _ in range(args.startups)])),
         ("throughput", lambda: asdict(bench_throughput(args.requests, args.clients))),
+        (
+            "webhooks",
+            lambda: asdict(bench_webhooks(args.webhooks, args.clients, args.webhook_workers)),
+        ),
     ]
     for name, measure in phases:
         print(f"[bench] {name} …", file=sys.stderr, flush=True)
