@@ -116,6 +116,7 @@ def delivery(found: Delivery, with_body: bool = True) -> dict[str, Any]:
             {
                 "number": a.number,
                 "at": iso(a.at),
+                "url": found.url,
                 "manual": a.manual,
                 "status": a.result.status,
                 "error": a.result.error,
