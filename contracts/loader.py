@@ -8,10 +8,19 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
+from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 
-SCHEMA_NAMES = ("generation_request", "create_response", "task", "error", "callback")
+SCHEMA_NAMES = (
+    "generation_request",
+    "create_response",
+    "task",
+    "error",
+    "callback",
+    "fault_rule",
+    "scenario",
+)
 
 
 @cache
@@ -51,3 +60,45 @@ def compile_schema(schema: dict[str, Any]) -> Draft202012Validator:
 def validator(name: str) -> Draft202012Validator:
     """The compiled validator for one contract schema; built on first use, then reused."""
     return compile_schema(_raw(name))
+
+
+def _narrow(error: ValidationError) -> ValidationError:
+    """Descend from 'not valid under any of the given schemas' to the branch that was meant:
+    the one whose `type` const names the instance's `type`, else the most relevant one."""
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        branches: list[Any] = list(error.validator_value)  # type: ignore[arg-type]
+        instance = error.instance
+        if isinstance(instance, dict) and "type" in instance:
+            tags = [b.get("properties", {}).get("type", {}).get("const") for b in branches]
+            if any(tags) and instance["type"] not in tags:
+                return _tagged(error, "type", [t for t in tags if t])
+            if instance["type"] in tags:
+                index = tags.index(instance["type"])
+                error = best_match(e for e in error.context if e.relative_schema_path[0] == index)
+                continue
+        error = best_match(error.context)
+    return error
+
+
+def _tagged(error: ValidationError, field: str, choices: list[str]) -> ValidationError:
+    instance: Any = error.instance
+    found = ValidationError(
+        f"{instance[field]!r} is not one of {', '.join(choices)}",
+        path=[*error.absolute_path, field],
+    )
+    return found
+
+
+def explain(error: ValidationError) -> tuple[str, str]:
+    """A readable location (`faults[2].action.status`) and sentence for a schema error."""
+    narrowed = _narrow(error)
+    location = ""
+    for part in narrowed.absolute_path:
+        location += f"[{part}]" if isinstance(part, int) else (f".{part}" if location else part)
+    return location, f"{location or 'the document'}: {narrowed.message}"
+
+
+def first_error(name: str, document: Any) -> tuple[str, str] | None:
+    """The most relevant way `document` breaks schema `name`, explained; None if it conforms."""
+    errors = list(validator(name).iter_errors(document))
+    return explain(best_match(errors)) if errors else None

@@ -8,6 +8,7 @@ from mock_server.api._json import ApiJSONProvider
 from mock_server.api.control import control
 from mock_server.api.control_webhooks import control_webhooks
 from mock_server.api.envelope import register_error_handlers
+from mock_server.api.faults import register_fault_hooks
 from mock_server.api.files import files
 from mock_server.api.public import public
 from mock_server.config import Settings
@@ -26,4 +27,5 @@ def create_app(settings: Settings | None = None, emulator: Emulator | None = Non
     app.register_blueprint(control)
     app.register_blueprint(control_webhooks)
     register_error_handlers(app)
+    register_fault_hooks(app)
     return app

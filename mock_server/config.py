@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mock_server.clock import CLOCK_MODES, ClockMode, parse_iso
+from mock_server.ratelimit import RateLimit
 
 KEY_PATTERN = re.compile(r"^aio_[A-Za-z0-9_\-]{1,200}$")
 DEFAULT_KEY = "aio_your_api_key"  # the key in the seed page's curl example, ready out of the box
@@ -38,7 +39,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str | None = None
-    threads: int = 8
+    threads: int = 16
 
     clock: ClockMode = "real"
     speed: float = 1.0
@@ -65,6 +66,9 @@ class Settings:
     control: bool = True
     control_token: str | None = None
 
+    rate_limit_rps: float | None = None
+    rate_limit_burst: int = 10
+
     webhook_timeout: float = 10.0
     webhook_schedule: tuple[float, ...] = (1.0, 2.0, 4.0)
     webhook_secrets: tuple[str, ...] = ()
@@ -74,6 +78,12 @@ class Settings:
 
     def __post_init__(self) -> None:
         _check(self)
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        if self.rate_limit_rps is None:
+            return None
+        return RateLimit(self.rate_limit_rps, self.rate_limit_burst)
 
     def price_for(self, model: str, quality: str) -> int:
         """Credits one image costs: `prices["<model>:<quality>"]`, then `prices["<model>"]`,
@@ -114,7 +124,9 @@ def _check(s: Settings) -> None:
             f"webhook_signature must be one of {', '.join(SIGNATURE_SCHEMES)}, "
             f"not {s.webhook_signature!r}"
         )
-    for name in ("webhook_workers", "webhook_log_limit"):
+    if s.rate_limit_rps is not None and not s.rate_limit_rps > 0:
+        raise ConfigError("rate_limit_rps must be greater than 0")
+    for name in ("webhook_workers", "webhook_log_limit", "rate_limit_burst"):
         if getattr(s, name) < 1:
             raise ConfigError(f"{name} must be at least 1")
 
@@ -180,6 +192,8 @@ _CONVERTERS: dict[str, Any] = {
     "image_cache_bytes": int,
     "max_tasks": int,
     "webhook_timeout": float,
+    "rate_limit_rps": float,
+    "rate_limit_burst": int,
     "webhook_workers": int,
     "webhook_log_limit": int,
 }

@@ -117,7 +117,7 @@ def delivery(found: Delivery, with_body: bool = True) -> dict[str, Any]:
                 "number": a.number,
                 "at": iso(a.at),
                 "url": found.url,
-                "manual": a.manual,
+                "kind": a.kind,
                 "status": a.result.status,
                 "error": a.result.error,
                 "latency_ms": round(a.result.latency_ms, 2),

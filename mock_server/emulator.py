@@ -19,12 +19,14 @@ from mock_server.config import Settings
 from mock_server.control import Control
 from mock_server.errors import ConflictError, NotFoundError
 from mock_server.events import Event, EventBus
+from mock_server.faults import NO_FAULTS, Decision, Faults, apply_task_fault
 from mock_server.images import ImageCache
 from mock_server.keys import Account
+from mock_server.ratelimit import RateLimiter
 from mock_server.results import ResultFile, Results
 from mock_server.scheduler import Scheduler
 from mock_server.store import MemoryStore, Store
-from mock_server.tasks import Status, Task, TaskError, Timeline
+from mock_server.tasks import Status, Task, TaskError, Timeline, TimelineSpec
 from mock_server.validation import RequestValidator
 from mock_server.webhooks import Webhooks
 
@@ -59,6 +61,10 @@ class Emulator:
             settings, self.store, self.clock, self.scheduler, self.lock, self.events,
             lambda: self.base_url, self._new_event_id,
         )  # fmt: skip
+        self.faults = Faults(settings.seed, self.clock.now)
+        self.stopping = threading.Event()  # ends injected hangs and latencies at shutdown
+        self.rate_limiter = RateLimiter(settings.rate_limit)
+        self.timelines: dict[tuple[str, str], TimelineSpec] = {}
         self.control = Control(self)
         with self.lock:
             self.accounts.seed()
@@ -70,6 +76,7 @@ class Emulator:
 
     def stop(self) -> None:
         """Stop the clock's ticker, then finish or report every webhook delivery."""
+        self.stopping.set()
         self.scheduler.stop()
         self.webhooks.shutdown()
 
@@ -83,6 +90,9 @@ class Emulator:
             self._finished.clear()
             self.images.clear()
             self._rng = random.Random(self.settings.seed)
+            self.faults.clear()
+            self.rate_limiter.configure(self.settings.rate_limit)
+            self.timelines.clear()
             self.clock.configure(self.settings.clock, self.settings.speed)
             self.accounts.seed()
             self.scheduler.wake()
@@ -94,8 +104,9 @@ class Emulator:
         with self.lock:
             return self.accounts.authenticate(authorization)
 
-    def submit(self, account: Account, body: Any) -> Task:
-        """Validate, hold the price, create the task and schedule its life."""
+    def submit(self, account: Account, body: Any, faults: Decision = NO_FAULTS) -> Task:
+        """Validate, hold the price, create the task and schedule its life (as a task-layer
+        fault rule may have changed it)."""
         request = self.validator.parse(body)
         self.scheduler.fire_due()
         with self.lock:
@@ -107,9 +118,12 @@ class Emulator:
                 model=request.model,
                 input=request.input,
                 price=price,
-                timeline=self._timeline(),
+                timeline=apply_task_fault(
+                    self._timeline(request.model, request.input.quality), faults.get("task")
+                ),
                 created_at=now,
                 callback_url=request.callback_url,
+                webhook_faults=tuple(a for a in (faults.get("webhook"),) if a is not None),
             )
             account.ledger.hold(price, now, task.task_id)
             self.store.save_account(account)
@@ -118,7 +132,8 @@ class Emulator:
                 Event("credits.held", now, account.key, task.task_id, {"amount": price})
             )
             self.events.publish(Event("task.created", now, account.key, task.task_id))
-            self._schedule(task, now + task.timeline.pending_seconds, Status.PROCESSING)
+            if task.timeline.stall_in != Status.PENDING:
+                self._schedule(task, now + task.timeline.pending_seconds, Status.PROCESSING)
             self._evict()
             return task
 
@@ -152,9 +167,18 @@ class Emulator:
     def _new_event_id(self) -> str:
         return f"evt_{self._rng.getrandbits(96):024x}"
 
-    def _timeline(self) -> Timeline:
-        low, high = self.settings.processing_seconds
-        return Timeline(self.settings.pending_seconds, round(self._rng.uniform(low, high), 3))
+    def _timeline(self, model: str, quality: str) -> Timeline:
+        """Drawn from the most specific timeline set for (model, quality), else the settings."""
+        spec = next(
+            (
+                self.timelines[k]
+                for k in ((model, quality), (model, "*"), ("*", quality), ("*", "*"))
+                if k in self.timelines
+            ),
+            TimelineSpec(self.settings.pending_seconds, self.settings.processing_seconds),
+        )
+        low, high = spec.processing_seconds
+        return Timeline(spec.pending_seconds, round(self._rng.uniform(low, high), 3))
 
     def _schedule(self, task: Task, at: float, to: Status) -> None:
         handle = self.scheduler.schedule(at, lambda due: self.transition(task.task_id, to, due))
@@ -168,11 +192,12 @@ class Emulator:
             task = self.store.task(task_id)
             if task is None or task.terminal:
                 return
-            if to == Status.COMPLETED and task.timeline.failure is not None:
+            failure_due = task.timeline.fail_at == task.status or to != Status.PROCESSING
+            if to != Status.FAILED and task.timeline.failure is not None and failure_due:
                 to = Status.FAILED
             task.move(to, at)
             account = self.accounts.get(task.key)
-            if to == Status.PROCESSING:
+            if to == Status.PROCESSING and task.timeline.stall_in != Status.PROCESSING:
                 self._schedule(
                     task, task.updated_at + task.timeline.processing_seconds, Status.COMPLETED
                 )

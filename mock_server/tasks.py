@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 TEXT_TO_IMAGE = "seedream/4.5-text-to-image"
 EDIT = "seedream/4.5-edit"
@@ -36,12 +37,24 @@ class TaskError:
 class Timeline:
     """How a task will live: seconds pending, seconds processing, then its outcome.
 
-    `failure` None means it completes; otherwise it fails with that error when processing ends.
+    `failure` None means it completes; otherwise it fails with that error when the state
+    `fail_at` ends (pending: it never processes; processing: the usual place). `stall_in` keeps
+    it in that state until the control API forces it on.
     """
 
     pending_seconds: float
     processing_seconds: float
     failure: TaskError | None = None
+    fail_at: Status = Status.PROCESSING
+    stall_in: Status | None = None
+
+
+@dataclass(frozen=True)
+class TimelineSpec:
+    """What new tasks of a model/quality get: seconds pending, and a processing range."""
+
+    pending_seconds: float
+    processing_seconds: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,7 @@ class Task:
     credits_consumed: int = 0
     final_progress: int | None = None
     scheduled: list[int] = field(default_factory=list)
+    webhook_faults: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.updated_at:

@@ -3,11 +3,13 @@ signed when a secret is set, every attempt logged, resendable, never dropped sil
 
 from __future__ import annotations
 
+import base64
 import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from mock_server import __version__, documents
 from mock_server.clock import Clock, wall_time
@@ -25,6 +27,8 @@ FINAL_EVENTS = ("task.completed", "task.failed")
 
 class DeliveryState(StrEnum):
     PENDING = "pending"  # an attempt is due or running, or a retry is scheduled
+    HELD = "held"  # a reorder fault holds it until another callback has gone out
+    DROPPED = "dropped"  # a fault rule dropped it: never sent
     DELIVERED = "delivered"  # a receiver answered 2xx
     EXHAUSTED = "exhausted"  # every scheduled attempt failed
     ABANDONED = "abandoned"  # the server stopped before the next attempt
@@ -35,7 +39,7 @@ class Attempt:
     number: int
     at: float  # mock clock time the attempt started
     result: AttemptResult
-    manual: bool = False  # a resend, outside the schedule
+    kind: str = "scheduled"  # or "resend" (control API) or "duplicate" (a fault rule)
 
 
 @dataclass
@@ -55,10 +59,12 @@ class Delivery:
     handle: int | None = None
     note: str | None = None
     sent: int = 0
+    duplicates: int = 0  # extra copies to send after the first attempt (fault)
+    bad_signature: bool = False  # sign with a wrong key (fault)
 
     @property
     def scheduled_attempts(self) -> int:
-        return sum(1 for a in self.attempts if not a.manual)
+        return sum(1 for a in self.attempts if a.kind == "scheduled")
 
 
 class Webhooks:
@@ -81,6 +87,7 @@ class Webhooks:
         for secret in settings.webhook_secrets:
             standard_key(secret)  # refuse a bad secret at start, not at the first callback
         self.pool = WorkerPool(settings.webhook_workers, "seedream-webhook")
+        self._held: list[str] = []  # event ids a reorder fault holds back
         scheduler.add_settler(self._wait_idle)
         events.subscribe(self._on_event)
 
@@ -105,8 +112,48 @@ class Webhooks:
             created_at=event.at,
         )  # fmt: skip
         self.store.save_delivery(delivery)
-        self._schedule(delivery, event.at)
+        self._start(delivery, task.webhook_faults[0] if task.webhook_faults else None, event.at)
         self._evict()
+
+    def _start(self, delivery: Delivery, fault: dict[str, Any] | None, at: float) -> None:
+        """Schedule the first attempt, as a webhook-layer fault rule on the task bends it."""
+        kind = fault["type"] if fault else None
+        if fault is not None:
+            delivery.note = f"fault rule {fault['rule']!r}: {kind}"
+        if kind == "webhook_drop":
+            delivery.state = DeliveryState.DROPPED
+            return
+        if kind == "webhook_reorder":
+            delivery.state = DeliveryState.HELD
+            self._held.append(delivery.event_id)
+            hold = float(fault.get("max_hold_seconds", 60.0)) if fault else 60.0
+            delivery.next_attempt_at = at + hold
+            self.scheduler.schedule(at + hold, lambda due: self._release(delivery.event_id))
+            return
+        if fault is not None and kind == "webhook_duplicate":
+            delivery.duplicates = int(fault.get("copies", 2)) - 1
+        delivery.bad_signature = kind == "webhook_bad_signature"
+        delay = float(fault.get("seconds", 0.0)) if fault and kind == "webhook_delay" else 0.0
+        self._schedule(delivery, at + delay)
+
+    def _release_held(self, after: Delivery) -> None:
+        """Another callback has gone out: send the held ones now, so they arrive after it."""
+        with self.lock:
+            if after.event_id in self._held or not self._held:
+                return
+            waiting, self._held = self._held, []
+        for event_id in waiting:
+            self._release(event_id)
+
+    def _release(self, event_id: str) -> None:
+        with self.lock:
+            delivery = self.store.delivery(event_id)
+            if delivery is None or delivery.state != DeliveryState.HELD:
+                return
+            if event_id in self._held:
+                self._held.remove(event_id)
+            delivery.state = DeliveryState.PENDING
+            self._schedule(delivery, self.clock.now())
 
     def _schedule(self, delivery: Delivery, at: float) -> None:
         delivery.next_attempt_at = at
@@ -132,6 +179,8 @@ class Webhooks:
             "X-Seedream-Attempt": str(number),
         }
         secrets = self.settings.webhook_secrets
+        if delivery.bad_signature:  # a fault: signed, but not with any secret the receiver has
+            secrets = ("whsec_" + base64.b64encode(b"seedream-mock: not your secret").decode(),)
         if secrets:
             # Wall time, not the mock's: receivers check it against their own clock.
             stamp = int(wall_time())
@@ -142,16 +191,20 @@ class Webhooks:
         return headers
 
     def _run_scheduled(self, delivery: Delivery, at: float) -> None:
-        self._attempt(delivery, at, manual=False)
+        self._attempt(delivery, at, "scheduled")
+        while delivery.duplicates > 0:  # the same event again: at-least-once delivery
+            delivery.duplicates -= 1
+            self._attempt(delivery, at, "duplicate")
+        self._release_held(delivery)
 
-    def _attempt(self, delivery: Delivery, at: float, manual: bool) -> Attempt:
+    def _attempt(self, delivery: Delivery, at: float, kind: str) -> Attempt:
         with self.lock:
             delivery.sent += 1
             number = delivery.sent
         headers = self._headers(delivery, number)
         result = post(delivery.url, delivery.body, headers, self.settings.webhook_timeout)
         with self.lock:
-            attempt = Attempt(number, at, result, manual)
+            attempt = Attempt(number, at, result, kind)
             if self.store.delivery(delivery.event_id) is not delivery:
                 return attempt  # the state was reset while we were sending
             delivery.attempts.append(attempt)
@@ -172,7 +225,7 @@ class Webhooks:
                 self.scheduler.cancel(delivery.handle)
             delivery.next_attempt_at = delivery.handle = None
             return
-        if attempt.manual or delivery.handle is not None:
+        if attempt.kind != "scheduled" or delivery.handle is not None:
             return  # a failed resend changes nothing: a running schedule goes on, an end stays
         schedule = self.settings.webhook_schedule
         done = delivery.scheduled_attempts
@@ -189,7 +242,7 @@ class Webhooks:
         with self.lock:
             delivery = self.get(event_id)
             at = self.clock.now()
-        self._attempt(delivery, at, manual=True)
+        self._attempt(delivery, at, "resend")
         return delivery
 
     # -- reading, limits, shutdown -----------------------------------------------------------
@@ -211,7 +264,7 @@ class Webhooks:
 
     def _abandon(self, delivery: Delivery, why: str) -> None:
         with self.lock:
-            if delivery.state != DeliveryState.PENDING:
+            if delivery.state not in (DeliveryState.PENDING, DeliveryState.HELD):
                 return
             delivery.state, delivery.note = DeliveryState.ABANDONED, why
             delivery.next_attempt_at = delivery.handle = None
@@ -227,5 +280,5 @@ class Webhooks:
         still waiting for a retry as abandoned, in the log and on stderr."""
         self.pool.shutdown(self.settings.webhook_timeout + 1)
         for delivery in self.store.deliveries():
-            if delivery.state == DeliveryState.PENDING:
+            if delivery.state in (DeliveryState.PENDING, DeliveryState.HELD):
                 self._abandon(delivery, "the server stopped before the next attempt")

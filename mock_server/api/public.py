@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from mock_server import documents
 from mock_server.api._http import base_url, emulator, json_body
+from mock_server.api.faults import current_faults
 
 public = Blueprint("public", __name__)
 
@@ -14,7 +15,7 @@ public = Blueprint("public", __name__)
 def create_generation() -> Response:
     mock = emulator()
     account = mock.authenticate(request.headers.get("Authorization"))
-    task = mock.submit(account, json_body())
+    task = mock.submit(account, json_body(), current_faults())
     return jsonify(documents.created(task))
 
 

@@ -127,7 +127,7 @@ def test_receiver_down_exhausts_the_schedule_then_resend_delivers(serve: Serve) 
             "POST", f"/_mock/webhooks/deliveries/{delivery['event_id']}/resend"
         ).expect_json(200)["data"]
         assert resent["state"] == "delivered"
-        assert resent["attempts"][-1]["manual"] is True
+        assert resent["attempts"][-1]["kind"] == "resend"
         assert back.wait(1)[0].headers["webhook-id"] == delivery["event_id"]
 
 

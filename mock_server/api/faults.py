@@ -1,0 +1,133 @@
+"""Fault injection and rate limiting at the HTTP layer, around the public routes.
+
+Before a public request is handled, the emulator's fault rules decide what (if anything) goes
+wrong: latency is slept here, socket faults cut the connection, HTTP faults answer instead of
+the route (or, with `"when": "after"`, replace its answer — the task was created, the client
+never learns it). Task and webhook faults travel on to `Emulator.submit`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from mock_server.api._http import emulator
+from mock_server.api.envelope import error_response
+from mock_server.errors import ApiError
+from mock_server.faults import FAULT_HEADER, NO_FAULTS, Decision, RequestFacts
+
+ROUTES = {
+    "public.create_generation": "generations",
+    "public.get_task": "tasks",
+    "files.result_file": "files",
+}
+HANG_CAP_SECONDS = 120.0
+_TYPES = {429: "rate_limit_error", 500: "api_error", 502: "upstream_error", 503: "upstream_error",
+          504: "upstream_error", 401: "authentication_error", 402: "insufficient_credits",
+          404: "not_found_error"}  # fmt: skip
+
+
+def current_faults() -> Decision:
+    found: Decision = g.get("faults", NO_FAULTS)
+    return found
+
+
+def _facts(route: str) -> RequestFacts:
+    token = (request.headers.get("Authorization") or "").partition(" ")[2].strip() or None
+    body: Any = request.get_json(silent=True) if route == "generations" else None
+    fields = body if isinstance(body, dict) else {}
+
+    def text(name: str) -> str | None:
+        value = fields.get(name)
+        return value if isinstance(value, str) else None
+
+    return RequestFacts(
+        route, token, text("model") or ("seedream/4.5-text-to-image" if fields else None),
+        text("quality") or ("basic" if fields else None),
+        text("aspect_ratio") or ("1:1" if fields else None), text("prompt"),
+        request.headers.get(FAULT_HEADER),
+    )  # fmt: skip
+
+
+def _before() -> Response | None:
+    route = ROUTES.get(request.endpoint or "")
+    if route is None:
+        return None
+    mock = emulator()
+    facts = _facts(route)
+    decision = mock.faults.decide(facts)
+    g.faults = decision
+    latency = decision.get("latency")
+    if latency is not None:
+        mock.stopping.wait(latency["delay_ms"] / 1000)
+    for layer in ("socket", "http"):
+        action = decision.get(layer)
+        if action is not None and action.get("when", "before") == "before":
+            return _act(action)
+    if facts.key is not None and route != "files":
+        wait = mock.rate_limiter.wait_seconds(facts.key, mock.clock.now())
+        if wait is not None:
+            return _rate_limited(wait)
+    return None
+
+
+def _after(response: Response) -> Response:
+    decision = current_faults()
+    for layer in ("socket", "http"):
+        action = decision.get(layer)
+        if action is not None and action.get("when") == "after":
+            return _act(action)
+    return response
+
+
+def _rate_limited(wait: int) -> Response:
+    limit = emulator().rate_limiter.limit
+    rate = f"{limit.rps:g} requests/s, bursts of {limit.burst}" if limit else "the limit"
+    return error_response(ApiError(
+        f"Too many requests for this API key ({rate}); retry after {wait} s.",
+        status=429, headers={"Retry-After": str(wait)},
+    ))  # fmt: skip
+
+
+def _act(action: dict[str, Any]) -> Response:
+    kind = action["type"]
+    if kind in ("close", "reset", "hang"):
+        return _cut(action)
+    status = int(action.get("status", 200 if kind != "http_error" else 500))
+    if kind == "http_error":
+        error = ApiError(action.get("message") or f"Injected fault {action['rule']!r}.",
+                         status=status, headers=dict(action.get("headers", {})))  # fmt: skip
+        error.type = _TYPES.get(status, "invalid_request_error" if status < 500 else "api_error")
+        return error_response(error)
+    if kind == "malformed_json":
+        body, mimetype = b'{"code": 200, "message": "success", "data": {"task_id": "n30', "json"
+    elif kind == "wrong_content_type":
+        body, mimetype = b"<html><body><h1>502 Bad Gateway</h1></body></html>", "html"
+    else:
+        body, mimetype = b"", "json"
+    content_type = "application/json" if mimetype == "json" else "text/html; charset=utf-8"
+    response = Response(body, status=status, content_type=content_type)
+    response.headers.update(action.get("headers", {}))
+    return response
+
+
+def _cut(action: dict[str, Any]) -> Response:
+    """Close (FIN), reset (RST) or hang the connection; nothing the client can read is sent."""
+    if action["type"] == "hang":
+        seconds = min(float(action.get("seconds", HANG_CAP_SECONDS)), HANG_CAP_SECONDS)
+        emulator().stopping.wait(seconds)
+    channel = request.environ["waitress.client_disconnected"].__self__
+    if action["type"] == "reset":
+        channel.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):  # the client may have gone away first
+        channel.socket.shutdown(socket.SHUT_RDWR)
+    return Response(b"", status=200)
+
+
+def register_fault_hooks(app: Flask) -> None:
+    app.before_request(_before)
+    app.after_request(_after)
