@@ -23,12 +23,16 @@ class Accounts:
         self, settings: Settings, store: Store, events: EventBus, now: Callable[[], float]
     ) -> None:
         self.settings = settings
+        self.key_mode = settings.key_mode  # a scenario may change these two at run time
+        self.default_credits = settings.default_credits
         self.store = store
         self.events = events
         self.now = now
 
     def seed(self) -> None:
         """Create the configured keys with their grants (at start and after a reset)."""
+        self.key_mode = self.settings.key_mode
+        self.default_credits = self.settings.default_credits
         for key, credits in self.settings.keys.items():
             self.create(key, credits)
 
@@ -38,9 +42,9 @@ class Accounts:
         key = key_from_authorization(authorization)
         account = self.store.account(key)
         if account is None:
-            if self.settings.key_mode == "strict":
+            if self.key_mode == "strict":
                 raise AuthenticationError("Invalid API key.")
-            account = self.create(key, self.settings.default_credits)
+            account = self.create(key, self.default_credits)
         if account.revoked:
             raise AuthenticationError("This API key has been revoked.")
         return account

@@ -6,6 +6,7 @@ from flask import Flask
 
 from mock_server.api._json import ApiJSONProvider
 from mock_server.api.control import control
+from mock_server.api.control_faults import control_faults
 from mock_server.api.control_webhooks import control_webhooks
 from mock_server.api.envelope import register_error_handlers
 from mock_server.api.faults import register_fault_hooks
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None, emulator: Emulator | None = Non
     app.register_blueprint(files)
     app.register_blueprint(control)
     app.register_blueprint(control_webhooks)
+    app.register_blueprint(control_faults)
     register_error_handlers(app)
     register_fault_hooks(app)
     return app

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
-from mock_server import __version__
+from mock_server import __version__, scenarios
 from mock_server.clock import CLOCK_MODES
 from mock_server.config import DEFAULT_KEY, ConfigError, load_settings
+from mock_server.scenarios import ScenarioError
 from mock_server.server import MockServer
 
 SEED_PROMPT = "A serene mountain lake at sunrise with reflections, photorealistic"
@@ -54,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     add = serve.add_argument
     add("--config", metavar="FILE", help="TOML file with settings")
+    add(
+        "--scenario",
+        metavar="FILE|NAME",
+        help="load a scenario at start (and after each reset): a JSON file, or the name of a "
+        "shipped one (happy-path, flaky-5xx, …; GET /_mock/scenarios lists them)",
+    )
     add("--host", help="address to bind (default 127.0.0.1; use 0.0.0.0 only on purpose)")
     add("--port", type=int, help="port to bind (default 8080; 0 picks a free one)")
     add("--public-url", help="base URL put in result links (default: the URL the client used)")
@@ -143,7 +150,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    skip = {"command", "config"}
+    skip = {"command", "config", "scenario"}
     return {k: v for k, v in vars(args).items() if k not in skip and v is not None}
 
 
@@ -164,6 +171,7 @@ def banner(server: MockServer) -> str:
             f"  clock:       {settings.clock}"
             + (f" x{settings.speed:g}" if settings.clock == "scaled" else ""),
             f"  control API: {control}",
+            f"  scenario:    {server.emulator.scenario or 'none'}",
             "Try it:",
             f"  curl -X POST {url}/api/v1/images/generations \\",
             f'    -H "Authorization: Bearer {key}" -H "Content-Type: application/json" \\',
@@ -178,7 +186,10 @@ def serve(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(args.config, overrides=_overrides(args))
         server = MockServer(settings)
-    except ConfigError as exc:
+        if args.scenario:
+            server.emulator.start_scenario = scenarios.read_file(args.scenario)
+            server.emulator.reset()
+    except (ConfigError, ScenarioError) as exc:
         print(f"seedream-mock: {exc}", file=sys.stderr)
         return 2
     try:

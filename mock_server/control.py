@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mock_server import documents
+from contracts.loader import first_error
+from mock_server import documents, scenarios
 from mock_server.errors import InvalidRequestError
 from mock_server.keys import Account
+from mock_server.scenarios import ScenarioError
 
 if TYPE_CHECKING:
     from mock_server.emulator import Emulator
@@ -83,3 +85,68 @@ class Control:
         found = self.mock.webhooks.resend(event_id)
         with self.mock.lock:
             return documents.delivery(found)
+
+    # -- faults, limits, timelines, tasks, scenarios -------------------------------------------
+
+    def add_fault(self, document: Any) -> dict[str, Any]:
+        problem = first_error("fault_rule", document)
+        if problem is not None:
+            raise ScenarioError(problem[1], problem[0] or None)
+        scenarios.check_rule(document)
+        return documents.fault_rule(self.mock.faults.add(scenarios.rule_from(document)))
+
+    def faults(self) -> list[dict[str, Any]]:
+        return [documents.fault_rule(rule) for rule in self.mock.faults.rules()]
+
+    def rate_limit(self) -> dict[str, Any] | None:
+        limit = self.mock.rate_limiter.limit
+        return None if limit is None else {"rps": limit.rps, "burst": limit.burst}
+
+    def set_rate_limit(self, document: Any) -> dict[str, Any] | None:
+        self.load_part({"rate_limit": document})
+        return self.rate_limit()
+
+    def timelines(self) -> list[dict[str, Any]]:
+        with self.mock.lock:
+            return [
+                {"model": model, "quality": quality, "pending_seconds": spec.pending_seconds,
+                 "processing_seconds": list(spec.processing_seconds)}
+                for (model, quality), spec in self.mock.timelines.items()
+            ]  # fmt: skip
+
+    def set_timeline(self, document: Any) -> list[dict[str, Any]]:
+        self.load_part({"timelines": [document]})
+        return self.timelines()
+
+    def clear_timelines(self) -> None:
+        with self.mock.lock:
+            self.mock.timelines.clear()
+
+    def load_part(self, part: dict[str, Any]) -> None:
+        """Apply one section of a scenario on top of the current state (checked first)."""
+        checked = scenarios.check({"name": "control-api", "description": "-", **part}, "body")
+        scenarios.apply_part(self.mock, checked)
+
+    def tasks(
+        self, key: str | None, status: str | None, model: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """Every key's tasks, newest first, as the task API shows them."""
+        self.mock.scheduler.fire_due()
+        with self.mock.lock:
+            found = [
+                t for t in self.mock.store.tasks()
+                if (key is None or t.key == key) and (status is None or t.status == status)
+                and (model is None or t.model == model)
+            ]  # fmt: skip
+            now = self.mock.clock.now()
+            base = self.mock.settings.public_url or self.mock.base_url
+            lifetime = self.mock.settings.image_lifetime_seconds
+            return [
+                {**documents.task_data(t, now, base, lifetime), "key": t.key}
+                for t in reversed(found[-limit:])
+            ]
+
+    def load_scenario(self, document: Any) -> dict[str, Any]:
+        checked = scenarios.check(document, "scenario")
+        self.mock.load_scenario(checked)
+        return {"loaded": checked["name"], "description": checked["description"]}

@@ -12,6 +12,7 @@ from mock_server.keys import Account
 from mock_server.tasks import Status, Task
 
 if TYPE_CHECKING:
+    from mock_server.faults import FaultRule
     from mock_server.webhooks import Delivery
 
 
@@ -129,3 +130,16 @@ def delivery(found: Delivery, with_body: bool = True) -> dict[str, Any]:
     if with_body:
         document["body"] = json.loads(found.body)
     return document
+
+
+def fault_rule(rule: FaultRule) -> dict[str, Any]:
+    return {
+        "name": rule.name,
+        "match": rule.match,
+        "action": rule.action,
+        "times": rule.times,
+        "probability": rule.probability,
+        "after_seconds": rule.after_seconds,
+        "fired": rule.fired,
+        "created_at": iso(rule.created_at),
+    }

@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import replace
 from typing import Any
 
-from mock_server import documents
+from mock_server import documents, scenarios
 from mock_server.accounts import Accounts
 from mock_server.clock import Clock
 from mock_server.config import Settings
@@ -65,6 +65,8 @@ class Emulator:
         self.stopping = threading.Event()  # ends injected hangs and latencies at shutdown
         self.rate_limiter = RateLimiter(settings.rate_limit)
         self.timelines: dict[tuple[str, str], TimelineSpec] = {}
+        self.scenario: str | None = None  # the name of the scenario in force
+        self.start_scenario: dict[str, Any] | None = None
         self.control = Control(self)
         with self.lock:
             self.accounts.seed()
@@ -82,7 +84,18 @@ class Emulator:
 
     def reset(self) -> None:
         """Back to the start state: no tasks, configured keys with fresh grants, the configured
-        clock mode. The clock reading itself never goes backwards."""
+        clock mode, no fault rules — then the start scenario (--scenario), if there is one.
+        The clock reading itself never goes backwards."""
+        self.reset_to_settings()
+        if self.start_scenario is not None:
+            scenarios.apply(self, self.start_scenario)
+
+    def load_scenario(self, scenario: dict[str, Any]) -> None:
+        """Reset to the settings, then put a checked scenario in force."""
+        self.reset_to_settings()
+        scenarios.apply(self, scenario)
+
+    def reset_to_settings(self) -> None:
         self.webhooks.pool.wait_idle(self.settings.webhook_timeout + 1)
         with self.lock:
             self.scheduler.clear()
@@ -93,6 +106,9 @@ class Emulator:
             self.faults.clear()
             self.rate_limiter.configure(self.settings.rate_limit)
             self.timelines.clear()
+            self.webhooks.schedule = self.settings.webhook_schedule
+            self.webhooks.timeout = self.settings.webhook_timeout
+            self.scenario = None
             self.clock.configure(self.settings.clock, self.settings.speed)
             self.accounts.seed()
             self.scheduler.wake()

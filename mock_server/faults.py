@@ -115,6 +115,10 @@ class Faults:
             if self._rules.pop(name, None) is None:
                 raise NotFoundError(f"No fault rule named {name!r}.", "name")
 
+    @property
+    def active(self) -> bool:
+        return bool(self._rules)
+
     def rules(self) -> list[FaultRule]:
         with self._lock:
             return list(self._rules.values())

@@ -86,13 +86,15 @@ class Webhooks:
         self._base_url, self._new_id = base_url, new_id
         for secret in settings.webhook_secrets:
             standard_key(secret)  # refuse a bad secret at start, not at the first callback
+        self.schedule = settings.webhook_schedule  # a scenario may change these two
+        self.timeout = settings.webhook_timeout
         self.pool = WorkerPool(settings.webhook_workers, "seedream-webhook")
         self._held: list[str] = []  # event ids a reorder fault holds back
         scheduler.add_settler(self._wait_idle)
         events.subscribe(self._on_event)
 
     def _wait_idle(self) -> None:
-        self.pool.wait_idle(self.settings.webhook_timeout * 2 + 5)
+        self.pool.wait_idle(self.timeout * 2 + 5)
 
     # -- creating and scheduling ------------------------------------------------------------
 
@@ -202,7 +204,7 @@ class Webhooks:
             delivery.sent += 1
             number = delivery.sent
         headers = self._headers(delivery, number)
-        result = post(delivery.url, delivery.body, headers, self.settings.webhook_timeout)
+        result = post(delivery.url, delivery.body, headers, self.timeout)
         with self.lock:
             attempt = Attempt(number, at, result, kind)
             if self.store.delivery(delivery.event_id) is not delivery:
@@ -227,7 +229,7 @@ class Webhooks:
             return
         if attempt.kind != "scheduled" or delivery.handle is not None:
             return  # a failed resend changes nothing: a running schedule goes on, an end stays
-        schedule = self.settings.webhook_schedule
+        schedule = self.schedule
         done = delivery.scheduled_attempts
         if done > len(schedule):
             delivery.state = DeliveryState.EXHAUSTED
@@ -278,7 +280,7 @@ class Webhooks:
     def shutdown(self) -> None:
         """Let running attempts finish (bounded by the timeout), then report every delivery
         still waiting for a retry as abandoned, in the log and on stderr."""
-        self.pool.shutdown(self.settings.webhook_timeout + 1)
+        self.pool.shutdown(self.timeout + 1)
         for delivery in self.store.deliveries():
             if delivery.state in (DeliveryState.PENDING, DeliveryState.HELD):
                 self._abandon(delivery, "the server stopped before the next attempt")

@@ -37,7 +37,7 @@ def current_faults() -> Decision:
 
 
 def _facts(route: str) -> RequestFacts:
-    token = (request.headers.get("Authorization") or "").partition(" ")[2].strip() or None
+    token = _key_only(route).key
     body: Any = request.get_json(silent=True) if route == "generations" else None
     fields = body if isinstance(body, dict) else {}
 
@@ -53,12 +53,17 @@ def _facts(route: str) -> RequestFacts:
     )  # fmt: skip
 
 
+def _key_only(route: str) -> RequestFacts:
+    token = (request.headers.get("Authorization") or "").partition(" ")[2].strip() or None
+    return RequestFacts(route, token)
+
+
 def _before() -> Response | None:
     route = ROUTES.get(request.endpoint or "")
     if route is None:
         return None
     mock = emulator()
-    facts = _facts(route)
+    facts = _facts(route) if mock.faults.active else _key_only(route)
     decision = mock.faults.decide(facts)
     g.faults = decision
     latency = decision.get("latency")

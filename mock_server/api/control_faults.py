@@ -1,0 +1,91 @@
+"""The control API for failure: fault rules, rate limits, timelines, every task, scenarios."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from mock_server import documents, scenarios
+from mock_server.api._http import emulator, guard_control, json_body
+from mock_server.errors import InvalidRequestError
+from mock_server.tasks import Status
+
+control_faults = Blueprint("control_faults", __name__, url_prefix="/_mock")
+control_faults.before_request(guard_control)
+
+
+def _ok(data: object) -> Response:
+    return jsonify(documents.success(data))
+
+
+@control_faults.get("/faults")
+def list_faults() -> Response:
+    return _ok(emulator().control.faults())
+
+
+@control_faults.post("/faults")
+def add_fault() -> Response:
+    return _ok(emulator().control.add_fault(json_body()))
+
+
+@control_faults.delete("/faults/<name>")
+def remove_fault(name: str) -> Response:
+    emulator().faults.remove(name)
+    return _ok({"removed": name})
+
+
+@control_faults.delete("/faults")
+def clear_faults() -> Response:
+    emulator().faults.clear()
+    return _ok({"removed": "all"})
+
+
+@control_faults.get("/rate-limit")
+def read_rate_limit() -> Response:
+    return _ok(emulator().control.rate_limit())
+
+
+@control_faults.put("/rate-limit")
+def set_rate_limit() -> Response:
+    return _ok(emulator().control.set_rate_limit(json_body()))
+
+
+@control_faults.get("/timelines")
+def list_timelines() -> Response:
+    return _ok(emulator().control.timelines())
+
+
+@control_faults.put("/timelines")
+def set_timeline() -> Response:
+    return _ok(emulator().control.set_timeline(json_body()))
+
+
+@control_faults.delete("/timelines")
+def clear_timelines() -> Response:
+    emulator().control.clear_timelines()
+    return _ok([])
+
+
+@control_faults.get("/tasks")
+def list_tasks() -> Response:
+    args = request.args
+    status = args.get("status")
+    if status is not None and status not in set(Status):
+        raise InvalidRequestError(f"status must be one of {', '.join(Status)}.", "status")
+    limit = args.get("limit", "100")
+    if not limit.isdigit() or not 1 <= int(limit) <= 10_000:
+        raise InvalidRequestError("limit must be an integer from 1 to 10000.", "limit")
+    found = emulator().control.tasks(args.get("key"), status, args.get("model"), int(limit))
+    return _ok(found)
+
+
+@control_faults.get("/scenarios")
+def list_scenarios() -> Response:
+    return _ok({"loaded": emulator().scenario, "library": scenarios.library()})
+
+
+@control_faults.post("/scenarios")
+def load_scenario() -> Response:
+    body = json_body()
+    if isinstance(body, dict) and set(body) == {"name"}:  # {"name": "flaky-5xx"}: the library
+        body = scenarios.read_library(body["name"])
+    return _ok(emulator().control.load_scenario(body))

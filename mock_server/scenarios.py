@@ -1,0 +1,151 @@
+"""Scenario files: keys, clock, timelines, fault rules, rate limits and webhook policy, loaded
+together. Everything is checked before anything changes, so a bad file leaves the server as it
+was; errors name the line (bad JSON) or the field (`faults[2].action.status`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from contracts.loader import first_error
+from mock_server.config import WEBHOOK_SCHEDULES
+from mock_server.errors import InvalidRequestError
+from mock_server.faults import FaultRule
+from mock_server.ratelimit import RateLimit
+from mock_server.tasks import TimelineSpec
+
+if TYPE_CHECKING:
+    from mock_server.emulator import Emulator
+
+LIBRARY = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"
+
+
+class ScenarioError(InvalidRequestError):
+    """A scenario (or fault rule) that cannot be loaded; `param` is the field at fault."""
+
+
+def library() -> list[dict[str, str]]:
+    """The shipped scenarios: name and one-line purpose."""
+    found = []
+    for path in sorted(LIBRARY.glob("*.json")):
+        document = json.loads(path.read_text("utf-8"))
+        found.append({"name": document["name"], "description": document["description"]})
+    return found
+
+
+def read_library(name: Any) -> dict[str, Any]:
+    """A shipped scenario by name only (the HTTP route must not read arbitrary paths)."""
+    known = {s["name"] for s in library()}
+    if name not in known:
+        raise ScenarioError(
+            f"no shipped scenario named {name!r}; shipped: {', '.join(sorted(known))}", "name"
+        )
+    return read_file(str(LIBRARY / f"{name}.json"))
+
+
+def read_file(reference: str) -> dict[str, Any]:
+    """A scenario from a path, or by name from the shipped library (`flaky-5xx`)."""
+    path = Path(reference)
+    if not path.exists() and (LIBRARY / f"{reference}.json").exists():
+        path = LIBRARY / f"{reference}.json"
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        names = ", ".join(s["name"] for s in library())
+        raise ScenarioError(f"cannot read scenario {reference}: {exc.strerror}; "
+                            f"shipped scenarios: {names}") from None  # fmt: skip
+    return parse(text, str(path))
+
+
+def parse(text: str, source: str = "scenario") -> dict[str, Any]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(
+            f"{source}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    return check(document, source)
+
+
+def check(document: Any, source: str = "scenario") -> dict[str, Any]:
+    """Schema plus the rules a schema cannot say; returns the document if it can be applied."""
+    problem = first_error("scenario", document)
+    if problem is not None:
+        raise ScenarioError(f"{source}: {problem[1]}", problem[0] or None)
+    names = [rule["name"] for rule in document.get("faults", [])]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise ScenarioError(f"{source}: faults[{index}].name: {name!r} is used twice",
+                                f"faults[{index}].name")  # fmt: skip
+    for index, rule in enumerate(document.get("faults", [])):
+        check_rule(rule, f"{source}: faults[{index}].")
+    for index, entry in enumerate(document.get("timelines", [])):
+        low, high = _range(entry["processing_seconds"])
+        if high < low:
+            raise ScenarioError(f"{source}: timelines[{index}].processing_seconds: min > max",
+                                f"timelines[{index}].processing_seconds")  # fmt: skip
+    return dict(document)
+
+
+def check_rule(rule: dict[str, Any], where: str = "") -> None:
+    """What the fault rule schema cannot say: a uniform range must not run backwards."""
+    action = rule["action"]
+    uniform = action["type"] == "latency" and action.get("distribution") == "uniform"
+    if uniform and action["max_ms"] < action["min_ms"]:
+        raise ScenarioError(f"{where}action: max_ms is below min_ms", "action")
+
+
+def rule_from(document: dict[str, Any]) -> FaultRule:
+    return FaultRule(
+        name=document["name"],
+        action=dict(document["action"]),
+        match=dict(document.get("match", {})),
+        times=document.get("times"),
+        probability=float(document.get("probability", 1.0)),
+        after_seconds=float(document.get("after_seconds", 0.0)),
+    )
+
+
+def _range(value: float | list[float]) -> tuple[float, float]:
+    return (float(value[0]), float(value[1])) if isinstance(value, list) else (value, value)
+
+
+def apply(mock: Emulator, scenario: dict[str, Any]) -> None:
+    """Put a checked scenario in force on a freshly reset emulator."""
+    apply_part(mock, scenario)
+    mock.scenario = scenario["name"]
+
+
+def apply_part(mock: Emulator, scenario: dict[str, Any]) -> None:
+    """Put the sections a checked scenario has in force, on top of the current state."""
+    clock = scenario.get("clock", {})
+    if clock:
+        mock.control.set_clock(clock.get("mode", mock.clock.state().mode), clock.get("speed"))
+    with mock.lock:
+        accounts = mock.accounts
+        accounts.key_mode = scenario.get("key_mode", accounts.key_mode)
+        accounts.default_credits = scenario.get("default_credits", accounts.default_credits)
+        for key, credits in scenario.get("keys", {}).items():
+            account = mock.store.account(key) or accounts.create(key, 0)
+            accounts.grant(key, credits - account.ledger.granted)
+        for entry in scenario.get("timelines", []):
+            spec = TimelineSpec(
+                entry.get("pending_seconds", mock.settings.pending_seconds),
+                _range(entry["processing_seconds"]),
+            )
+            mock.timelines[(entry.get("model", "*"), entry.get("quality", "*"))] = spec
+    for rule in scenario.get("faults", []):
+        mock.faults.add(rule_from(rule))
+    if "rate_limit" in scenario:
+        limit = scenario["rate_limit"]
+        mock.rate_limiter.configure(
+            RateLimit(limit["rps"], limit.get("burst", 10)) if limit else None
+        )
+    hooks = scenario.get("webhooks", {})
+    if "schedule" in hooks:
+        schedule = hooks["schedule"]
+        mock.webhooks.schedule = (
+            WEBHOOK_SCHEDULES[schedule] if isinstance(schedule, str) else tuple(schedule)
+        )
+    mock.webhooks.timeout = hooks.get("timeout", mock.webhooks.timeout)
