@@ -57,6 +57,13 @@ class NotFoundError(ApiError):
     type = "not_found_error"
 
 
+class RateLimitError(ApiError):
+    """The key sent more requests than the configured rate limit allows (429)."""
+
+    status = 429
+    type = "rate_limit_error"
+
+
 class ConflictError(ApiError):
     """A control request that cannot apply to the current state (409); control API only."""
 

@@ -17,7 +17,7 @@ from flask import Flask, Response, g, request
 
 from mock_server.api._http import emulator
 from mock_server.api.envelope import error_response
-from mock_server.errors import ApiError
+from mock_server.errors import ApiError, RateLimitError
 from mock_server.faults import FAULT_HEADER, NO_FAULTS, Decision, RequestFacts
 
 ROUTES = {
@@ -26,6 +26,7 @@ ROUTES = {
     "files.result_file": "files",
 }
 HANG_CAP_SECONDS = 120.0
+APPLIED_HEADER = "X-Mock-Fault-Applied"
 _TYPES = {429: "rate_limit_error", 500: "api_error", 502: "upstream_error", 503: "upstream_error",
           504: "upstream_error", 401: "authentication_error", 402: "insufficient_credits",
           404: "not_found_error"}  # fmt: skip
@@ -85,16 +86,31 @@ def _after(response: Response) -> Response:
     for layer in ("socket", "http"):
         action = decision.get(layer)
         if action is not None and action.get("when") == "after":
-            return _act(action)
+            response = _act(action)
+            break
+    if decision.actions:
+        response.headers[APPLIED_HEADER] = _applied(decision)
     return response
+
+
+def _applied(decision: Decision) -> str:
+    """`rule=type` per fired rule (latency with its drawn delay), so a client can tell an
+    injected failure from a real one."""
+    parts = []
+    for action in decision.actions.values():
+        part = f"{action['rule']}={action['type']}"
+        if "delay_ms" in action:
+            part += f";delay_ms={action['delay_ms']:.1f}"
+        parts.append(part)
+    return ", ".join(parts)
 
 
 def _rate_limited(wait: int) -> Response:
     limit = emulator().rate_limiter.limit
     rate = f"{limit.rps:g} requests/s, bursts of {limit.burst}" if limit else "the limit"
-    return error_response(ApiError(
+    return error_response(RateLimitError(
         f"Too many requests for this API key ({rate}); retry after {wait} s.",
-        status=429, headers={"Retry-After": str(wait)},
+        headers={"Retry-After": str(wait)},
     ))  # fmt: skip
 
 
