@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,11 +77,8 @@ def ms(seconds: float) -> float:
 class ServerProcess:
     """`python -m mock_server serve --port 0` as a child process; `stop()` always ends it."""
 
-    def __init__(
-        self, extra_args: Sequence[str] = (), extra_env: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, extra_args: Sequence[str] = ()) -> None:
         self.extra_args = list(extra_args)
-        self.extra_env = dict(extra_env or {})
         self.proc: subprocess.Popen[bytes] | None = None
         self.spawned_at = 0.0
         self.port = 0
@@ -93,10 +90,8 @@ class ServerProcess:
         self._readers: list[threading.Thread] = []
 
     def start(self) -> ServerProcess:
-        # MOCK_* variables would change the server's settings; leave them out for a fair run
-        # (a phase may set its own in extra_env).
+        # MOCK_* variables would change the server's settings; leave them out for a fair run.
         env = {k: v for k, v in os.environ.items() if not k.startswith("MOCK_")}
-        env.update(self.extra_env)
         command = [sys.executable, "-m", "mock_server", "serve", "--host", HOST, "--port", "0"]
         self.spawned_at = time.perf_counter()
         self.proc = subprocess.Popen(
@@ -562,8 +557,11 @@ def webhook_round(mode: str, total: int, clients: int, workers: int) -> WebhookR
     the submit rate. burst: the clock stands still while every task is submitted, then runs
     x1000: all tasks end at once and the rate is the delivery path's own.
     """
-    env = {"MOCK_WEBHOOK_WORKERS": str(workers), "MOCK_WEBHOOK_LOG_LIMIT": str(total + 100)}
-    args = [*WEBHOOK_SERVER_ARGS, "--clock", "scaled" if mode == "streamed" else "manual"]
+    args = [
+        *WEBHOOK_SERVER_ARGS,
+        *("--webhook-workers", str(workers), "--webhook-log-limit", str(total + 100)),
+        *("--clock", "scaled" if mode == "streamed" else "manual"),
+    ]
     submitted: dict[str, float] = {}  # task id → time.monotonic() its POST was sent
     submitted_lock = threading.Lock()
 
@@ -573,7 +571,7 @@ def webhook_round(mode: str, total: int, clients: int, workers: int) -> WebhookR
             submitted[task_id] = sent_at
 
     overflows_before = listen_overflows()
-    with WebhookReceiver(HOST) as hooks, ServerProcess(args, env) as server:
+    with WebhookReceiver(HOST) as hooks, ServerProcess(args) as server:
         port = server.wait_banner(server.spawned_at + STARTUP_LIMIT_S)
         body = json.dumps(
             {"prompt": PROMPT, "aspect_ratio": "16:9", "quality": "high", "callback_url": hooks.url}
@@ -817,7 +815,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--webhook-workers",
         type=int,
         default=8,
-        help="the server's delivery threads, MOCK_WEBHOOK_WORKERS (default 8, as the server's)",
+        help="the server's --webhook-workers in phase 5 (default 8, as the server's)",
     )
     parser.add_argument("--renders", type=int, help="renders per size (default 5; quick 2)")
     parser.add_argument("--startups", type=int, help="server start-ups (default 3; quick 2)")

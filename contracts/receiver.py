@@ -15,6 +15,12 @@ from typing import Any
 MAX_BODY = 1024 * 1024
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 overflows when a sender bursts from many threads; a refused
+    # connection would then look like a receiver failure.
+    request_queue_size = 128
+
+
 @dataclass(frozen=True)
 class Reply:
     """How the receiver answers one request."""
@@ -65,7 +71,7 @@ class WebhookReceiver:
 
     def start(self) -> WebhookReceiver:
         self._closing.clear()
-        self._server = ThreadingHTTPServer(self._address, self._handler_class())
+        self._server = _Server(self._address, self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

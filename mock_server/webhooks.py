@@ -257,6 +257,8 @@ class Webhooks:
 
     def _evict(self) -> None:
         excess = self.store.delivery_count() - self.settings.webhook_log_limit
+        if excess <= 0:
+            return
         for delivery in self.store.deliveries():
             if excess <= 0:
                 break
