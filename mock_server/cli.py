@@ -108,6 +108,18 @@ def _parser() -> argparse.ArgumentParser:
     add("--image-cache-bytes", type=int, help="memory for rendered PNGs (default 256 MiB)")
     add("--max-tasks", type=int, help="finished tasks kept before the oldest go (default 10000)")
     add(
+        "--rate-limit-rps",
+        type=float,
+        metavar="RPS",
+        help="per-key limit on the public routes: 429 with Retry-After above it (default off)",
+    )
+    add(
+        "--rate-limit-burst",
+        type=int,
+        metavar="N",
+        help="requests a key may send at once before the limit applies (default 10)",
+    )
+    add(
         "--webhook-timeout",
         type=float,
         metavar="SECONDS",
