@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
+from contracts import openapi
 from mock_server import __version__, scenarios
 from mock_server.clock import CLOCK_MODES
 from mock_server.config import DEFAULT_KEY, ConfigError, load_settings
@@ -158,6 +159,14 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="disable the /_mock/ control API",
     )
+    openapi_command = commands.add_parser(
+        "openapi", help="print the OpenAPI 3.1 document of the emulated API",
+        description="Print the OpenAPI 3.1 document generated from the contract schemas.",
+    )  # fmt: skip
+    openapi_command.add_argument(
+        "--server-url", default="http://127.0.0.1:8080",
+        help="the server URL written into the document (default http://127.0.0.1:8080)",
+    )  # fmt: skip
     return parser
 
 
@@ -227,6 +236,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "openapi":
+        sys.stdout.write(openapi.render(args.server_url))
+        return 0
     parser.print_usage(sys.stderr)
     print("seedream-mock: error: a command is required (try: seedream-mock serve)", file=sys.stderr)
     return 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from typing import Any
@@ -202,3 +203,32 @@ def _preview(value: Any) -> str:
         return "a deeply nested value"
 
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# "Not whitespace" as ECMAScript and Python agree: \\S differs on \\x1c-\\x1f, \\x85, \\ufeff.
+NO_SPACE = r"[^\s\x1c-\x1f\x85\ufeff]"
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_LABEL = "[A-Za-z0-9][A-Za-z0-9._~%-]*"
+
+
+def _anycase(text: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in text)
+
+
+def callback_url_pattern(allowed: tuple[str, ...]) -> str | None:
+    """An ECMAScript regex for the callback URLs `allowed` lets through (for the OpenAPI
+    document this server serves), or None when any host is allowed."""
+    if "*" in allowed:
+        return None
+    hosts = []
+    for entry in allowed:
+        if entry == "loopback":
+            localhost = _anycase("localhost")
+            hosts += [f"(?:{_LABEL}\\.)?{localhost}", f"127\\.{_OCTET}\\.{_OCTET}\\.{_OCTET}",
+                      "\\[::1\\]", "\\[0:0:0:0:0:0:0:1\\]"]  # fmt: skip
+        else:
+            hosts.append("\\.".join(
+                f"{_LABEL}" if part == "*" else _anycase(part) for part in entry.split(".")
+            ))  # fmt: skip
+    scheme = _anycase("http") + "[Ss]?"
+    return f"^{scheme}://(?:{'|'.join(hosts)})(?::[0-9]{{1,5}})?(?:[/?#]{NO_SPACE}*)?$"

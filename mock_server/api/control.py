@@ -6,11 +6,13 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from contracts import openapi
 from mock_server import documents
 from mock_server.api._http import emulator, guard_control, json_body
 from mock_server.clock import CLOCK_MODES, parse_iso
 from mock_server.errors import InvalidRequestError
 from mock_server.tasks import Status, TaskError
+from mock_server.validation import callback_url_pattern
 
 control = Blueprint("control", __name__, url_prefix="/_mock")
 
@@ -123,3 +125,10 @@ def fail_task(task_id: str) -> Response:
     error = TaskError(code, message or f"The task failed ({code}).")
     emulator().force(task_id, Status.FAILED, error)
     return jsonify(documents.success({"task_id": task_id, "status": "failed"}))
+
+
+@control.get("/openapi.json")
+def openapi_document() -> Response:
+    """The public API's OpenAPI 3.1 document, with this server as its server URL."""
+    pattern = callback_url_pattern(emulator().settings.callback_hosts)
+    return jsonify(openapi.document(request.host_url.rstrip("/"), pattern))
