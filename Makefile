@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8080
 ARGS ?=
+PRISM_VERSION := 5.16.0
+PRISM := .tools/node_modules/.bin/prism
 
 .PHONY: run test lint typecheck unit bench clean help
 
@@ -30,7 +32,11 @@ lint: $(VENV)/.installed-dev  ## ruff and mypy (strict)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-unit: $(VENV)/.installed-dev  ## the whole pytest suite, without lint
+$(PRISM):  # Stoplight Prism, for the OpenAPI checks (needs node and npm)
+	npm install --prefix .tools --no-save --no-audit --no-fund --silent \
+		@stoplight/prism-cli@$(PRISM_VERSION)
+
+unit: $(VENV)/.installed-dev $(PRISM)  ## the whole pytest suite, without lint
 	$(BIN)/python -m pytest $(ARGS)
 
 test: lint unit  ## lint, then the whole suite (what CI runs)
@@ -39,4 +45,4 @@ bench: $(VENV)/.installed-dev  ## speed numbers: render times, requests/s, start
 	$(BIN)/python bench/run.py $(ARGS)
 
 clean:  ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -176,10 +176,15 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def banner(server: MockServer) -> str:
-    url, settings = server.base_url, server.settings
-    key = next(iter(settings.keys), DEFAULT_KEY)
-    credits = settings.keys.get(key, settings.default_credits)
-    mode = "open: any aio_ key works" if settings.key_mode == "open" else "strict"
+    """What a user needs to start: the URL, a key that works, the clock, a curl line — read
+    from the running emulator, so a --scenario's keys and clock show as they are."""
+    url, settings, mock = server.base_url, server.settings, server.emulator
+    ledgers = {entry["key"]: entry for entry in mock.control.ledgers()}
+    key = next(iter(ledgers), DEFAULT_KEY)
+    credits = ledgers[key]["available"] if key in ledgers else mock.accounts.default_credits
+    mode = "open: any aio_ key works" if mock.accounts.key_mode == "open" else "strict"
+    clock = mock.clock.state()
+    speed = f" x{clock.speed:g}" if clock.mode == "scaled" else ""
     control = f"{url}/_mock/" if settings.control else "disabled"
     body = (
         f'{{"model": "seedream/4.5-text-to-image", "prompt": "{SEED_PROMPT}", '
@@ -189,8 +194,7 @@ def banner(server: MockServer) -> str:
         [
             f"seedream-mock {__version__} serving the Seedream 4.5 API at {url}",
             f"  API key:     {key} ({credits} credits; keys {mode})",
-            f"  clock:       {settings.clock}"
-            + (f" x{settings.speed:g}" if settings.clock == "scaled" else ""),
+            f"  clock:       {clock.mode}{speed}",
             f"  control API: {control}",
             f"  scenario:    {server.emulator.scenario or 'none'}",
             "Try it:",

@@ -19,7 +19,7 @@ from mock_server.config import Settings
 from mock_server.control import Control
 from mock_server.errors import ConflictError, NotFoundError
 from mock_server.events import Event, EventBus
-from mock_server.faults import NO_FAULTS, Decision, Faults, apply_task_fault
+from mock_server.faults import TASK_LAYERS, Faults, RequestFacts, apply_task_fault
 from mock_server.images import ImageCache
 from mock_server.keys import Account
 from mock_server.ratelimit import RateLimiter
@@ -120,28 +120,33 @@ class Emulator:
         with self.lock:
             return self.accounts.authenticate(authorization)
 
-    def submit(self, account: Account, body: Any, faults: Decision = NO_FAULTS) -> Task:
-        """Validate, hold the price, create the task and schedule its life (as a task-layer
-        fault rule may have changed it)."""
+    def submit(self, account: Account, body: Any, fault_header: str | None = None) -> Task:
+        """Validate, hold the price, create the task and schedule its life — as a task or
+        webhook fault rule may bend it (asked only now, so refused requests use none up)."""
         request = self.validator.parse(body)
         self.scheduler.fire_due()
         with self.lock:
             now = self.clock.now()
             price = self.settings.price_for(request.model, request.input.quality)
+            task_id = self._new_task_id()
+            account.ledger.hold(price, now, task_id)  # 402 here: no task, no fault used up
+            facts = RequestFacts(
+                "generations", account.key, request.model, request.input.quality,
+                request.input.aspect_ratio, request.input.prompt, fault_header,
+            )  # fmt: skip
+            faults = self.faults.decide(facts, TASK_LAYERS)
+            timeline = self._timeline(request.model, request.input.quality)
             task = Task(
-                task_id=self._new_task_id(),
+                task_id=task_id,
                 key=account.key,
                 model=request.model,
                 input=request.input,
                 price=price,
-                timeline=apply_task_fault(
-                    self._timeline(request.model, request.input.quality), faults.get("task")
-                ),
+                timeline=apply_task_fault(timeline, faults.get("task")),
                 created_at=now,
                 callback_url=request.callback_url,
                 webhook_faults=tuple(a for a in (faults.get("webhook"),) if a is not None),
             )
-            account.ledger.hold(price, now, task.task_id)
             self.store.save_account(account)
             self.store.save_task(task)
             self.events.publish(

@@ -89,6 +89,7 @@ class Decision:
 
 
 NO_FAULTS = Decision()
+TASK_LAYERS = frozenset({"task", "webhook"})
 
 
 class Faults:
@@ -123,20 +124,26 @@ class Faults:
         with self._lock:
             return list(self._rules.values())
 
-    def clear(self) -> None:
-        """No rules, and the generator back at its seed (so a reset run repeats exactly)."""
+    def clear(self, seed: int | None = None) -> None:
+        """No rules, and the generator back at its seed (so a reset run repeats exactly); a
+        scenario may bring a seed of its own."""
         with self._lock:
             self._rules.clear()
-            self._rng = random.Random(self._seed)
+            self._rng = random.Random(self._seed if seed is None else seed)
 
-    def decide(self, facts: RequestFacts) -> Decision:
+    def decide(self, facts: RequestFacts, layers: frozenset[str]) -> Decision:
+        """The actions that fire for a request, among rules of the given layers only: the HTTP
+        layer asks for http/socket/latency before handling; task and webhook rules are asked
+        only once a task is really being created, so nothing else uses them up."""
         if not self._rules:
             return NO_FAULTS
         now = self._now()
         chosen: dict[str, dict[str, Any]] = {}
         with self._lock:
             for rule in self._rules.values():
-                if rule.layer in chosen or not rule.matches(facts, now):
+                if rule.layer not in layers or rule.layer in chosen:
+                    continue
+                if not rule.matches(facts, now):
                     continue
                 if rule.probability < 1.0 and self._rng.random() >= rule.probability:
                     continue

@@ -79,7 +79,7 @@ def check(document: Any, source: str = "scenario") -> dict[str, Any]:
             raise ScenarioError(f"{source}: faults[{index}].name: {name!r} is used twice",
                                 f"faults[{index}].name")  # fmt: skip
     for index, rule in enumerate(document.get("faults", [])):
-        check_rule(rule, f"{source}: faults[{index}].")
+        check_rule(rule, f"faults[{index}].", f"{source}: ")
     for index, entry in enumerate(document.get("timelines", [])):
         low, high = _range(entry["processing_seconds"])
         if high < low:
@@ -88,12 +88,13 @@ def check(document: Any, source: str = "scenario") -> dict[str, Any]:
     return dict(document)
 
 
-def check_rule(rule: dict[str, Any], where: str = "") -> None:
+def check_rule(rule: dict[str, Any], path: str = "", source: str = "") -> None:
     """What the fault rule schema cannot say: a uniform range must not run backwards."""
     action = rule["action"]
     uniform = action["type"] == "latency" and action.get("distribution") == "uniform"
     if uniform and action["max_ms"] < action["min_ms"]:
-        raise ScenarioError(f"{where}action: max_ms is below min_ms", "action")
+        where = f"{path}action"
+        raise ScenarioError(f"{source}{where}: max_ms is below min_ms", where)
 
 
 def rule_from(document: dict[str, Any]) -> FaultRule:
@@ -113,6 +114,8 @@ def _range(value: float | list[float]) -> tuple[float, float]:
 
 def apply(mock: Emulator, scenario: dict[str, Any]) -> None:
     """Put a checked scenario in force on a freshly reset emulator."""
+    if "seed" in scenario:
+        mock.faults.clear(seed=scenario["seed"])
     apply_part(mock, scenario)
     mock.scenario = scenario["name"]
 
@@ -138,10 +141,9 @@ def apply_part(mock: Emulator, scenario: dict[str, Any]) -> None:
     for rule in scenario.get("faults", []):
         mock.faults.add(rule_from(rule))
     if "rate_limit" in scenario:
-        limit = scenario["rate_limit"]
-        mock.rate_limiter.configure(
-            RateLimit(limit["rps"], limit.get("burst", 10)) if limit else None
-        )
+        limit, current = scenario["rate_limit"], mock.rate_limiter.limit
+        burst = limit.get("burst", current.burst if current else 10) if limit else 0
+        mock.rate_limiter.configure(RateLimit(limit["rps"], burst) if limit else None)
     hooks = scenario.get("webhooks", {})
     if "schedule" in hooks:
         schedule = hooks["schedule"]

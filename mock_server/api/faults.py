@@ -9,6 +9,7 @@ never learns it). Task and webhook faults travel on to `Emulator.submit`.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import struct
 from typing import Any
@@ -27,6 +28,7 @@ ROUTES = {
 }
 HANG_CAP_SECONDS = 120.0
 APPLIED_HEADER = "X-Mock-Fault-Applied"
+HTTP_LAYERS = frozenset({"http", "socket", "latency"})
 _TYPES = {429: "rate_limit_error", 500: "api_error", 502: "upstream_error", 503: "upstream_error",
           504: "upstream_error", 401: "authentication_error", 402: "insufficient_credits",
           404: "not_found_error"}  # fmt: skip
@@ -65,7 +67,7 @@ def _before() -> Response | None:
         return None
     mock = emulator()
     facts = _facts(route) if mock.faults.active else _key_only(route)
-    decision = mock.faults.decide(facts)
+    decision = mock.faults.decide(facts, HTTP_LAYERS)
     g.faults = decision
     latency = decision.get("latency")
     if latency is not None:
@@ -118,7 +120,8 @@ def _act(action: dict[str, Any]) -> Response:
     kind = action["type"]
     if kind in ("close", "reset", "hang"):
         return _cut(action)
-    status = int(action.get("status", 200 if kind != "http_error" else 500))
+    default = {"http_error": 500, "wrong_content_type": 502}.get(kind, 200)
+    status = int(action.get("status", default))
     if kind == "http_error":
         error = ApiError(action.get("message") or f"Injected fault {action['rule']!r}.",
                          status=status, headers=dict(action.get("headers", {})))  # fmt: skip
@@ -142,11 +145,21 @@ def _cut(action: dict[str, Any]) -> Response:
         seconds = min(float(action.get("seconds", HANG_CAP_SECONDS)), HANG_CAP_SECONDS)
         emulator().stopping.wait(seconds)
     channel = request.environ["waitress.client_disconnected"].__self__
-    if action["type"] == "reset":
-        channel.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     with contextlib.suppress(OSError):  # the client may have gone away first
-        channel.socket.shutdown(socket.SHUT_RDWR)
+        if action["type"] == "reset":
+            _reset(channel.socket)
+        else:
+            channel.socket.shutdown(socket.SHUT_RDWR)
     return Response(b"", status=200)
+
+
+def _reset(connection: socket.socket) -> None:
+    """Send an RST: with SO_LINGER 0 the last close of a TCP socket resets it. The server
+    still owns the descriptor, so a dummy socket is put in its place (dup2) — which closes the
+    real one — and the server's writes then fail quietly as on any vanished client."""
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with socket.socket() as dummy:
+        os.dup2(dummy.fileno(), connection.fileno())
 
 
 def register_fault_hooks(app: Flask) -> None:

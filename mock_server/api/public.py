@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from mock_server import documents
 from mock_server.api._http import base_url, emulator, json_body
-from mock_server.api.faults import current_faults
+from mock_server.faults import FAULT_HEADER
 
 public = Blueprint("public", __name__)
 
@@ -15,7 +15,7 @@ public = Blueprint("public", __name__)
 def create_generation() -> Response:
     mock = emulator()
     account = mock.authenticate(request.headers.get("Authorization"))
-    task = mock.submit(account, json_body(), current_faults())
+    task = mock.submit(account, json_body(), request.headers.get(FAULT_HEADER))
     return jsonify(documents.created(task))
 
 
