@@ -61,7 +61,7 @@ def test_schemathesis_finds_no_failures_against_the_live_mock(serve: Serve, tmp_
             sys.executable, "-m", "schemathesis.cli", "run",
             f"{server.base_url}/_mock/openapi.json",
             "--header", "Authorization: Bearer aio_your_api_key", "--checks", "all",
-            "--max-examples", "100", "--seed", "20261124", "--workers", "1", "--max-time", "60",
+            "--max-examples", "100", "--seed", "20261124", "--workers", "1",
         ],
         capture_output=True, text=True, timeout=180, cwd=tmp_path,
     )  # fmt: skip
