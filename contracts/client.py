@@ -10,10 +10,12 @@ import http.client
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from contracts.drift import Observation, endpoint_of
 from contracts.loader import validator
 
 USER_AGENT = "seedream-mock-contracts/0.1"
@@ -65,17 +67,24 @@ class Reply:
 class Client:
     """HTTP/1.1 with one kept-alive connection per thread and host."""
 
-    def __init__(self, base_url: str, api_key: str | None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        timeout: float = 30.0,
+        observer: Callable[[Observation], None] | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
+        self.observer = observer  # sees every answer (the drift report)
         self._local = threading.local()
         self._all: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
 
     def with_key(self, api_key: str | None) -> Client:
         """The same target and connections, another key."""
-        twin = Client(self.base_url, api_key, self.timeout)
+        twin = Client(self.base_url, api_key, self.timeout, self.observer)
         twin._local, twin._all, twin._lock = self._local, self._all, self._lock
         return twin
 
@@ -127,7 +136,11 @@ class Client:
                 if attempt == 2:
                     raise TargetUnreachable(f"{method} {full}: {exc}") from exc
                 continue
-            return Reply(answer.status, {k.lower(): v for k, v in answer.getheaders()}, body)
+            reply = Reply(answer.status, {k.lower(): v for k, v in answer.getheaders()}, body)
+            if self.observer is not None and full.startswith(self.base_url):
+                self.observer(Observation(endpoint_of(method, parts.path), reply.status, body,
+                                          reply.headers.get("content-type", "")))  # fmt: skip
+            return reply
         raise AssertionError("unreachable")
 
     def create(self, body: Any, **kwargs: Any) -> Reply:
@@ -137,11 +150,13 @@ class Client:
         return self.request("GET", f"/api/v1/tasks/{task_id}", **kwargs)
 
     def wait(self, task_id: str, timeout: float = 120.0, interval: float = 0.05) -> Reply:
-        """Poll until the task is completed or failed, backing off up to 2 s between polls."""
+        """Poll until the task is completed or failed (in any letter case, as clients should),
+        backing off up to 2 s between polls."""
         deadline = time.monotonic() + timeout
         while True:
             reply = self.task(task_id)
-            if reply.status != 200 or reply.json()["data"]["status"] in ("completed", "failed"):
+            status = str(reply.json()["data"]["status"]).lower() if reply.status == 200 else ""
+            if reply.status != 200 or status in ("completed", "failed"):
                 return reply
             if time.monotonic() > deadline:
                 raise TimeoutError(f"task {task_id} did not finish within {timeout} s")

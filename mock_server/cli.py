@@ -7,9 +7,11 @@ import contextlib
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import contracts
 from contracts import openapi
 from mock_server import __version__, scenarios
 from mock_server.clock import CLOCK_MODES
@@ -159,6 +161,24 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="disable the /_mock/ control API",
     )
+    verify = commands.add_parser(
+        "verify", help="run the contract suite against the mock or any target, with a drift report",
+        description="Run the HTTP-only contract suite (contracts/suite) against --target (default: "
+        "a mock started on a free port) and report, field by field, how its answers differ "
+        "from the contract. Exit 0 on a clean run. Extra arguments after -- go to pytest.",
+        epilog="example (spends real credits):\n  seedream-mock verify --target https://apiin.one "
+        "--api-key aio_… --max-credits 120 --report drift",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    verify.add_argument("--target", help="base URL (default: an embedded mock)")
+    verify.add_argument("--api-key", help="key for the target (default aio_your_api_key)")
+    verify.add_argument("--other-api-key", help="a second key, for the isolation tests")
+    verify.add_argument(
+        "--max-credits", type=int, help="budget; tests beyond it are skipped (default 0 off a mock)"
+    )
+    verify.add_argument("--report", metavar="PATH", help="write PATH.json and PATH.md")
+    verify.add_argument("--callback-url", help="a public receiver for callbacks on a real target")
+    verify.add_argument("pytest_args", nargs="*", help="after --: passed to pytest (e.g. -k seed)")
     openapi_command = commands.add_parser(
         "openapi", help="print the OpenAPI 3.1 document of the emulated API",
         description="Print the OpenAPI 3.1 document generated from the contract schemas.",
@@ -235,11 +255,26 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_verify(args: argparse.Namespace) -> int:
+    """pytest on the packaged suite; its exit code is ours (0: clean, 1: contract failures)."""
+    import pytest  # only this command needs it
+
+    suite = Path(contracts.__file__).resolve().parent / "suite"
+    options = ["-p", "no:cacheprovider", "-q", "--rootdir", str(suite.parent.parent)]
+    for name in ("target", "api_key", "other_api_key", "max_credits", "report", "callback_url"):
+        value = getattr(args, name)
+        if value is not None:
+            options += [f"--{name.replace('_', '-')}", str(value)]
+    return int(pytest.main([str(suite), *options, *args.pytest_args]))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "verify":
+        return run_verify(args)
     if args.command == "openapi":
         sys.stdout.write(openapi.render(args.server_url))
         return 0

@@ -14,10 +14,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from contracts.client import Client
+from contracts.drift import DriftRecorder
+from contracts.suite import _run
+from contracts.suite._run import Budget
 
 DEFAULT_KEY = "aio_your_api_key"
 MOCK_SPEED = 100  # 3–10 s tasks finish in 30–100 ms
@@ -32,6 +36,47 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--other-api-key",
         help="a second key of the target, for isolation tests (default on the mock: made up)",
     )
+    group.addoption(
+        "--max-credits", type=int, default=None,
+        help="credits the run may spend; tests that would exceed it are skipped "
+        "(default: unlimited on a mock, 0 on any other target)",
+    )  # fmt: skip
+    group.addoption("--report", help="write the drift report to PATH.json and PATH.md")
+    group.addoption(
+        "--callback-url",
+        help="a public receiver for callbacks on a real target (the suite cannot read it)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "mock_only: needs the mock's control API (/_mock/)")
+    config.addinivalue_line("markers", "costs(credits): credits the test spends on a real target")
+    _run.configure(config)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("mock_only") and not item.config.stash[_run.RUN].is_mock:
+        pytest.skip("needs the mock's control API (/_mock/), which this target lacks")
+    _run.charge_marked_cost(item)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    _run.note_network_error(item, call)
+    yield
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _run.write_report(session.config)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    lines = _run.summary_lines(config)
+    if lines:
+        terminalreporter.section("seedream contract drift")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @dataclass(frozen=True)
@@ -70,10 +115,7 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
     key = pytestconfig.getoption("--api-key") or DEFAULT_KEY
     other = pytestconfig.getoption("--other-api-key")
     if url:
-        probe = Client(url, None)
-        has_control = probe.request("GET", "/_mock/clock", auth=False).status == 200
-        probe.close()
-        yield Target(url, key, other, has_control)
+        yield Target(url, key, other, pytestconfig.stash[_run.RUN].is_mock)
         return
     with tempfile.TemporaryDirectory() as folder:
         process, url = _start_mock(Path(folder) / "mock.log")
@@ -84,17 +126,12 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
             process.wait(timeout=10)
 
 
-@pytest.fixture(autouse=True)
-def _skip_mock_only(request: pytest.FixtureRequest) -> None:
-    marked = request.node.get_closest_marker("mock_only") is not None
-    if marked and not request.getfixturevalue("target").has_control:
-        pytest.skip("needs the mock's control API (/_mock/), which this target lacks")
-
-
 @pytest.fixture(scope="session")
-def api(target: Target) -> Iterator[Client]:
-    """A client with the target's main key (its twins made by `with_key` share connections)."""
-    client = Client(target.base_url, target.api_key)
+def api(target: Target, pytestconfig: pytest.Config) -> Iterator[Client]:
+    """A client with the target's main key (its twins made by `with_key` share connections);
+    every answer it gets goes to the drift recorder."""
+    run = pytestconfig.stash[_run.RUN]
+    client = Client(target.base_url, target.api_key, observer=run.recorder.observe)
     yield client
     client.close()
 
@@ -105,3 +142,14 @@ def other_api(target: Target, api: Client) -> Client:
     if target.other_api_key is None:
         pytest.skip("needs --other-api-key on this target")
     return api.with_key(target.other_api_key)
+
+
+@pytest.fixture(scope="session")
+def budget(pytestconfig: pytest.Config) -> Budget:
+    """The run's credit budget, for fixtures that spend credits outside a marked test."""
+    return pytestconfig.stash[_run.RUN].budget
+
+
+@pytest.fixture(scope="session")
+def recorder(pytestconfig: pytest.Config) -> DriftRecorder:
+    return pytestconfig.stash[_run.RUN].recorder

@@ -12,6 +12,7 @@ from PIL import Image
 from contracts.client import Client
 from contracts.sizes import ASPECT_RATIOS as RATIOS
 from contracts.sizes import OUTPUT_SIZES, QUALITIES
+from contracts.suite._run import Budget
 
 SEED_BODY = {
     "model": "seedream/4.5-text-to-image",
@@ -41,8 +42,9 @@ def fetch_png(api: Client, url: str) -> Image.Image:
 
 
 @pytest.fixture(scope="module")
-def source_image_url(api: Client) -> str:
+def source_image_url(api: Client, budget: Budget) -> str:
     """An image URL an edit can use: the result of a text-to-image task on the same target."""
+    budget.charge(12, "the source image for the edit tests")
     final = run_to_end(api, {"prompt": "edit source: a red cube", "aspect_ratio": "1:1"})
     assert final["status"] == "completed"
     return str(final["output"]["image_urls"][0])

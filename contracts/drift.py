@@ -1,0 +1,294 @@
+"""Drift: how the answers a target really gave differ, field by field, from the contract.
+
+Every JSON answer (and callback) the suite sees is walked against its schema: each field the
+schema names is recorded as seen as expected, missing, of a different type or outside its enum;
+fields the schema does not name are recorded as extra. The [G] items of contracts/README.md
+are then confirmed (always as expected), refuted (ever different) or left unobserved.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from contracts.loader import load_schema, validator
+
+VERDICTS = ("ok", "missing", "extra", "type", "enum")
+_TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+
+# [G] items a run can settle: (schema, field path, what we guessed).
+GUESSES: tuple[tuple[str, str, str], ...] = (
+    ("create_response", "data.task_id", "task ids are strings like n30…_seed"),
+    ("task", "data.status", "task statuses are pending, processing, completed, failed"),
+    ("task", "data.progress", "tasks report an integer progress 0-100"),
+    ("task", "data.input", "tasks echo the normalized request as input"),
+    ("task", "data.output", "results are in output {image_urls, width, height, expires_at}"),
+    ("task", "data.output.expires_at", "result URLs carry an expiry time"),
+    ("task", "data.error", "failed tasks carry error {code, message}"),
+    ("task", "data.credits_consumed", "tasks report credits_consumed"),
+    ("task", "data.completed_at", "tasks report completed_at"),
+    ("error", "error.type", "error.type uses the Evolink/OpenAI-style strings"),
+    ("error", "error.param", "errors always carry param (null when no field is at fault)"),
+    ("callback", "data", "the callback body is the task document"),
+)
+
+
+@dataclass
+class Observation:
+    """One answer the suite saw."""
+
+    endpoint: str  # e.g. "GET /api/v1/tasks/{task_id}"
+    status: int
+    body: bytes
+    content_type: str = ""
+
+
+def schema_for(endpoint: str, status: int) -> str | None:
+    """Which contract schema an answer must match, or None for answers that have none."""
+    if endpoint == "callback":
+        return "callback"
+    if not endpoint.startswith(("POST /api/v1/images/generations", "GET /api/v1/tasks/")):
+        return None
+    if status >= 400:
+        return "error"
+    return "create_response" if endpoint.startswith("POST") else "task"
+
+
+def endpoint_of(method: str, path: str) -> str:
+    """A request's route template (task ids folded), so observations group by endpoint."""
+    path = path.split("?")[0]
+    path = re.sub(r"^/api/v1/tasks/[^/]+$", "/api/v1/tasks/{task_id}", path)
+    path = re.sub(r"^/files/[^/]+/\d+\.png$", "/files/{task_id}/{index}.png", path)
+    return f"{method} {path}"
+
+
+@dataclass
+class DriftRecorder:
+    """Collects observations from every client of a run (thread-safe) and reports on them."""
+
+    observations: list[Observation] = field(default_factory=list)
+    network_errors: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def observe(self, observation: Observation) -> None:
+        with self._lock:
+            self.observations.append(observation)
+
+    def network_error(self, text: str) -> None:
+        with self._lock:
+            self.network_errors.append(text)
+
+    def report(self) -> dict[str, Any]:
+        with self._lock:
+            observed = list(self.observations)
+            network = list(self.network_errors)
+        return analyse(observed, network)
+
+
+def analyse(observations: list[Observation], network_errors: list[str]) -> dict[str, Any]:
+    fields: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
+    failures: list[dict[str, Any]] = []
+    samples: dict[tuple[str, str, str], Any] = {}
+    statuses: dict[str, Counter[int]] = defaultdict(Counter)
+    credits = _credits_spent(observations)
+    for seen in observations:
+        statuses[seen.endpoint][seen.status] += 1
+        schema = schema_for(seen.endpoint, seen.status)
+        if schema is None:
+            continue
+        try:
+            document = json.loads(seen.body)
+        except ValueError:
+            failures.append({"endpoint": seen.endpoint, "status": seen.status,
+                             "problem": "body is not JSON"})  # fmt: skip
+            continue
+        for error in validator(schema).iter_errors(document):
+            path = ".".join(str(p) for p in error.absolute_path) or "<root>"
+            failures.append({"endpoint": seen.endpoint, "status": seen.status, "schema": schema,
+                             "field": path, "problem": error.message[:300]})  # fmt: skip
+        for path, verdict, value in walk(load_schema(schema), document, schema):
+            key = (seen.endpoint if schema != "callback" else "callback", path, schema)
+            fields[key][verdict] += 1
+            if verdict != "ok":
+                samples.setdefault((key[0], path, verdict), value)
+    return _summary(fields, samples, failures, statuses, network_errors, credits)
+
+
+def _credits_spent(observations: list[Observation]) -> int:
+    spent: dict[str, int] = {}
+    for seen in observations:
+        if seen.endpoint.startswith("GET /api/v1/tasks/") and seen.status == 200:
+            try:
+                data = json.loads(seen.body).get("data", {})
+                spent[str(data.get("task_id"))] = int(data.get("credits_consumed") or 0)
+            except (ValueError, AttributeError, TypeError):
+                continue
+    return sum(spent.values())
+
+
+def walk(
+    schema: dict[str, Any], value: Any, owner: str, path: str = ""
+) -> list[tuple[str, str, Any]]:
+    """(field path, verdict, value) for every field the schema names, and every extra one.
+    `owner` is the schema file that `#/$defs/…` references inside `schema` belong to."""
+    node, owner = _resolve(schema, owner)
+    found: list[tuple[str, str, Any]] = []
+    properties = node.get("properties")
+    if not isinstance(properties, dict) or not isinstance(value, dict):
+        return found
+    for name, sub in properties.items():
+        where = f"{path}.{name}" if path else name
+        if name not in value:
+            found.append((where, "missing", None))
+            continue
+        child, child_owner = _branch(*_resolve(sub, owner), value[name])
+        found.append((where, _verdict(child, value[name]), value[name]))
+        if isinstance(value[name], dict):
+            found += walk(child, value[name], child_owner, where)
+    for name in value:
+        if name not in properties:
+            where = f"{path}.{name}" if path else name
+            found.append((where, "extra", value[name]))
+    return found
+
+
+def _resolve(node: dict[str, Any], owner: str) -> tuple[dict[str, Any], str]:
+    """Follow `$ref`s (within a file and across files) to the node that has the shape."""
+    while True:
+        if "$ref" in node:
+            ref = node["$ref"]
+            if ref.startswith("#/$defs/"):
+                node = load_schema(owner)["$defs"][ref.removeprefix("#/$defs/")]
+            else:
+                owner = ref.removesuffix(".schema.json")
+                node = load_schema(owner)
+            continue
+        refs = [p for p in node.get("allOf", []) if "$ref" in p]
+        if "properties" not in node and refs:
+            node = refs[0]
+            continue
+        return node, owner
+
+
+def _branch(node: dict[str, Any], owner: str, value: Any) -> tuple[dict[str, Any], str]:
+    """For `anyOf` (a shape or null), the branch the value is meant to follow."""
+    options = [_resolve(option, owner) for option in node.get("anyOf", [])]
+    for resolved, where in options:
+        if (resolved.get("type") == "null") == (value is None):
+            return resolved, where
+    return options[0] if options else (node, owner)
+
+
+def _verdict(node: dict[str, Any], value: Any) -> str:
+    kinds = node.get("type")
+    if kinds is not None:
+        allowed = kinds if isinstance(kinds, list) else [kinds]
+        if not any(_is(value, kind) for kind in allowed):
+            return "type"
+    if "enum" in node and value not in node["enum"]:
+        return "enum"
+    if "const" in node and value != node["const"]:
+        return "enum"
+    return "ok"
+
+
+def _is(value: Any, kind: str) -> bool:
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, _TYPES.get(kind, object))
+
+
+def _summary(
+    fields: dict[tuple[str, str, str], Counter[str]],
+    samples: dict[tuple[str, str, str], Any],
+    failures: list[dict[str, Any]],
+    statuses: dict[str, Counter[int]],
+    network_errors: list[str],
+    credits: int,
+) -> dict[str, Any]:
+    rows = []
+    for (endpoint, path, schema), counts in sorted(fields.items()):
+        verdict = next((v for v in VERDICTS[1:] if counts[v]), "ok")
+        rows.append({
+            "endpoint": endpoint, "field": path, "schema": schema, "verdict": verdict,
+            "counts": {v: counts[v] for v in VERDICTS if counts[v]},
+            "sample": samples.get((endpoint, path, verdict)),
+        })  # fmt: skip
+    guesses = []
+    for schema, path, text in GUESSES:
+        mine = [r for r in rows if r["schema"] == schema and r["field"] == path]
+        state = "unobserved"
+        if mine:
+            state = "confirmed" if all(r["verdict"] == "ok" for r in mine) else "refuted"
+        guesses.append({"schema": schema, "field": path, "guess": text, "result": state})
+    drift = [r for r in rows if r["verdict"] != "ok"]
+    return {
+        "clean": not failures and not drift and not network_errors,
+        "responses": sum(sum(c.values()) for c in statuses.values()),
+        "statuses": {e: dict(sorted(c.items())) for e, c in sorted(statuses.items())},
+        "drift": drift,
+        "fields": rows,
+        "guesses": guesses,
+        "contract_failures": failures[:200],
+        "network_errors": network_errors,
+        "credits_spent": credits,
+    }
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    """The report for people: drift first, then the guesses, then failures."""
+    lines = ["# Contract drift report", ""]
+    verdict = "clean: every answer matched the contract" if report["clean"] else "NOT clean"
+    lines += [f"- Result: **{verdict}**", f"- Answers checked: {report['responses']}",
+              f"- Credits spent: {report['credits_spent']}",
+              f"- Network errors: {len(report['network_errors'])}", ""]  # fmt: skip
+    lines += ["## Fields that differ", ""]
+    if report["drift"]:
+        lines += ["| endpoint | field | verdict | counts | sample |", "|---|---|---|---|---|"]
+        for row in report["drift"]:
+            sample = json.dumps(row["sample"], ensure_ascii=False)[:60]
+            counts = ", ".join(f"{k} {v}" for k, v in row["counts"].items())
+            lines.append(f"| {row['endpoint']} | `{row['field']}` | {row['verdict']} | "
+                         f"{counts} | `{sample}` |")  # fmt: skip
+    else:
+        lines.append("None: every field named by the contract was seen as expected.")
+    lines += ["", "## Guesses ([G]) this run settled", "", "| field | guess | result |",
+              "|---|---|---|"]  # fmt: skip
+    for guess in report["guesses"]:
+        lines.append(f"| {guess['schema']} `{guess['field']}` | {guess['guess']} | "
+                     f"{guess['result']} |")  # fmt: skip
+    lines += ["", "## Status codes seen", ""]
+    for endpoint, counts in report["statuses"].items():
+        lines.append(f"- {endpoint}: " + ", ".join(f"{s} ×{n}" for s, n in counts.items()))
+    if report["contract_failures"]:
+        lines += ["", "## Schema violations", ""]
+        for failure in report["contract_failures"][:50]:
+            lines.append(f"- {failure['endpoint']} ({failure['status']}) "
+                         f"`{failure.get('field', '')}`: {failure['problem']}")  # fmt: skip
+    if report["network_errors"]:
+        lines += ["", "## Network errors (not contract failures)", ""]
+        lines += [f"- {text}" for text in report["network_errors"][:50]]
+    return "\n".join(lines) + "\n"
+
+
+def to_table(report: dict[str, Any]) -> str:
+    """A short terminal summary."""
+    lines = [f"answers checked: {report['responses']}   credits spent: {report['credits_spent']}"
+             f"   network errors: {len(report['network_errors'])}"]  # fmt: skip
+    if report["drift"]:
+        lines.append(f"{'endpoint':<34} {'field':<28} {'verdict':<8} sample")
+        for row in report["drift"]:
+            sample = json.dumps(row["sample"], ensure_ascii=False)[:30]
+            lines.append(f"{row['endpoint']:<34} {row['field']:<28} {row['verdict']:<8} {sample}")
+    else:
+        lines.append("no drift: every field named by the contract was seen as expected")
+    settled = Counter(g["result"] for g in report["guesses"])
+    lines.append(f"guesses: {settled['confirmed']} confirmed, {settled['refuted']} refuted, "
+                 f"{settled['unobserved']} unobserved")  # fmt: skip
+    return "\n".join(lines)
