@@ -245,7 +245,8 @@ class Emulator:
 
     def force(self, task_id: str, outcome: Status, error: TaskError | None = None) -> None:
         """End a task now (control API): complete it, or fail it with `error`. Its scheduled
-        transitions are cancelled; a task that has already ended is a 409."""
+        transitions are cancelled; a task that has already ended is a 409. Returns once the
+        callback it triggers (if any) has been attempted."""
         self.scheduler.fire_due()
         with self.lock:
             task = self.store.task(task_id)
@@ -258,3 +259,5 @@ class Emulator:
             failure = (error or GENERIC_FAILURE) if outcome == Status.FAILED else None
             task.timeline = replace(task.timeline, failure=failure)
             self.transition(task_id, Status.COMPLETED, self.clock.now())
+        # Like a clock advance: the callback this ending starts is made before we return.
+        self.scheduler.advance_to(self.clock.now())

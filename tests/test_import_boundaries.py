@@ -14,8 +14,9 @@ PACKAGES = ("mock_server", "contracts")
 WEB_FRAMEWORKS = ("flask", "werkzeug", "waitress")
 # The HTTP adapters: the only modules allowed to touch the web frameworks.
 ADAPTERS = ("mock_server.api", "mock_server.app", "mock_server.server", "mock_server.cli")
-# Entry points that only wire the adapters up; neither domain nor adapter.
-ENTRY_POINTS = ("mock_server.__main__",)
+# Entry points that only wire the adapters up; neither domain nor adapter. The pytest plugin and
+# its handle start a real server for a test session, so they sit outside the domain too.
+ENTRY_POINTS = ("mock_server.__main__", "mock_server.pytest_plugin", "mock_server.handle")
 DYNAMIC_IMPORTERS = ("import_module", "__import__")
 
 

@@ -1,0 +1,109 @@
+"""What a test holds: the mock's URL and key, and its levers (clock, credits, faults, tasks,
+deliveries) as plain method calls. In-process, so a lever costs microseconds, not a request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts.client import Client
+from mock_server import scenarios
+from mock_server.config import DEFAULT_KEY
+from mock_server.server import MockServer
+from mock_server.tasks import Status, TaskError
+
+
+class Clock:
+    def __init__(self, server: MockServer) -> None:
+        self._control = server.emulator.control
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward; every transition and webhook attempt due on the way happens."""
+        self._control.advance_clock(seconds)
+
+    def set(self, mode: str, speed: float | None = None) -> None:
+        self._control.set_clock(mode, speed)
+
+    @property
+    def now(self) -> str:
+        return str(self._control.clock_document()["now"])
+
+
+class Credits:
+    def __init__(self, server: MockServer) -> None:
+        self._control = server.emulator.control
+
+    def grant(self, amount: int, key: str = DEFAULT_KEY) -> None:
+        self._control.grant(key, amount)
+
+    def balance(self, key: str = DEFAULT_KEY) -> int:
+        return int(self._control.ledger(key)["available"])
+
+    def ledger(self, key: str = DEFAULT_KEY) -> dict[str, Any]:
+        return self._control.ledger(key)
+
+
+class Faults:
+    def __init__(self, server: MockServer) -> None:
+        self._mock = server.emulator
+
+    def add(self, name: str, action: dict[str, Any], **rule: Any) -> dict[str, Any]:
+        """Add a fault rule (see the cookbook): `add("busy", {"type": "http_error", ...})`."""
+        return self._mock.control.add_fault({"name": name, "action": action, **rule})
+
+    def remove(self, name: str) -> None:
+        self._mock.faults.remove(name)
+
+    def clear(self) -> None:
+        self._mock.faults.clear()
+
+    def load_scenario(self, scenario: str | dict[str, Any]) -> None:
+        """A shipped scenario by name, a file path, or a scenario document."""
+        document = scenarios.read_file(scenario) if isinstance(scenario, str) else scenario
+        self._mock.control.load_scenario(document)
+
+
+class Tasks:
+    def __init__(self, server: MockServer) -> None:
+        self._mock = server.emulator
+
+    def list(self, key: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+        return self._mock.control.tasks(key, status, None, 10_000)
+
+    def complete(self, task_id: str) -> None:
+        self._mock.force(task_id, Status.COMPLETED)
+
+    def fail(self, task_id: str, code: str = "generation_failed", message: str = "") -> None:
+        error = TaskError(code, message or f"The task failed ({code}).")
+        self._mock.force(task_id, Status.FAILED, error)
+
+
+class MockHandle:
+    """`seedream_mock` in a test: `.base_url`, `.api_key`, `.client`, `.submit()`, `.task()`,
+    and `.clock`, `.credits`, `.faults`, `.tasks`, `.deliveries()`."""
+
+    def __init__(self, server: MockServer) -> None:
+        self.server = server
+        self.base_url = server.base_url
+        self.api_key = DEFAULT_KEY
+        self.client = Client(self.base_url, self.api_key)
+        self.clock = Clock(server)
+        self.credits = Credits(server)
+        self.faults = Faults(server)
+        self.tasks = Tasks(server)
+
+    def submit(self, prompt: str, **fields: Any) -> str:
+        """POST a generation over HTTP (as your code would) and return its task id."""
+        reply = self.client.create({"prompt": prompt, **fields})
+        task_id: str = reply.expect(200, "create_response")["data"]["task_id"]
+        return task_id
+
+    def task(self, task_id: str) -> dict[str, Any]:
+        """GET the task over HTTP; its `data`."""
+        data: dict[str, Any] = self.client.task(task_id).expect(200, "task")["data"]
+        return data
+
+    def deliveries(self, task_id: str | None = None, state: str | None = None) -> list[Any]:
+        return self.server.emulator.control.deliveries(task_id, None, state)
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,68 @@
+"""pytest plugin: a real seedream-mock per test session, reset in-process before each test.
+
+Installed with the package (entry point `pytest11`), so a test only asks for the fixtures:
+
+    def test_callback_arrives(seedream_mock, seedream_webhooks):
+        task_id = seedream_mock.submit("a fox", callback_url=seedream_webhooks.url)
+        seedream_mock.clock.advance(60)
+        assert seedream_webhooks.wait(1)[0].json()["data"]["task_id"] == task_id
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from contracts.receiver import WebhookReceiver
+from mock_server.clock import CLOCK_MODES, ClockMode
+from mock_server.config import Settings
+from mock_server.handle import MockHandle
+from mock_server.server import MockServer
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("seedream-mock")
+    group.addoption(
+        "--seedream-mock-seed", type=int, default=None,
+        help="seed for task ids, timelines and fault draws (default 0)",
+    )  # fmt: skip
+    group.addoption(
+        "--seedream-mock-clock", choices=CLOCK_MODES, default=None,
+        help="clock of the session's mock (default manual: time moves when told)",
+    )  # fmt: skip
+    parser.addini("seedream_mock_scenario", "scenario (shipped name or file) every test starts in")
+
+
+@pytest.fixture(scope="session")
+def seedream_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
+    """One real server (real socket, 127.0.0.1, free port) for the whole session (per xdist
+    worker)."""
+    seed = pytestconfig.getoption("--seedream-mock-seed")
+    clock: ClockMode = pytestconfig.getoption("--seedream-mock-clock") or "manual"
+    settings = Settings(port=0, clock=clock, seed=0 if seed is None else seed, threads=8)
+    server = MockServer(settings)
+    scenario = pytestconfig.getini("seedream_mock_scenario")
+    if scenario:
+        from mock_server import scenarios
+
+        server.emulator.start_scenario = scenarios.read_file(str(scenario))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def seedream_mock(seedream_server: MockServer) -> Iterator[MockHandle]:
+    """The session's mock, reset to its start state for this test."""
+    seedream_server.emulator.reset()
+    handle = MockHandle(seedream_server)
+    yield handle
+    handle.close()
+
+
+@pytest.fixture
+def seedream_webhooks() -> Iterator[WebhookReceiver]:
+    """A real local webhook receiver: pass `.url` as callback_url, then `.wait(n)`."""
+    with WebhookReceiver() as receiver:
+        yield receiver

@@ -1,0 +1,97 @@
+"""The pytest plugin as a user meets it: installed via its entry point, in a fresh pytest run."""
+
+from __future__ import annotations
+
+import pytest
+
+HEADER = """
+import pytest
+pytestmark = pytest.mark.filterwarnings("error")
+"""
+
+
+def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
+    pytester.makepyfile(test_user=HEADER + source)
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=120)
+
+
+def test_each_test_starts_from_a_clean_mock(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+def test_spends(seedream_mock):
+    for _ in range(3):
+        seedream_mock.submit("a fox")
+    assert seedream_mock.credits.balance() == 1200 - 36
+
+def test_sees_nothing_of_the_last_test(seedream_mock):
+    assert seedream_mock.tasks.list() == []
+    assert seedream_mock.credits.balance() == 1200
+""")  # fmt: skip
+    result.assert_outcomes(passed=2)
+
+
+def test_levers_drive_the_mock(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+def test_levers(seedream_mock, seedream_webhooks):
+    seedream_mock.credits.grant(12)
+    assert seedream_mock.credits.balance() == 1212
+    task_id = seedream_mock.submit("a fox", callback_url=seedream_webhooks.url)
+    assert seedream_mock.task(task_id)["status"] == "pending"
+    seedream_mock.tasks.fail(task_id, "content_policy_violation")
+    (callback,) = seedream_webhooks.wait(1)
+    assert callback.json()["data"]["error"]["code"] == "content_policy_violation"
+    assert seedream_mock.deliveries(task_id)[0]["state"] == "delivered"
+    seedream_mock.faults.add("busy", {"type": "http_error", "status": 503})
+    assert seedream_mock.client.create({"prompt": "x"}).status == 503
+    seedream_mock.faults.clear()
+    other = seedream_mock.submit("a cat")
+    seedream_mock.clock.advance(60)
+    assert seedream_mock.task(other)["status"] == "completed"
+
+def test_retries_can_be_provoked(seedream_mock, seedream_webhooks):
+    seedream_webhooks.respond(500)
+    seedream_mock.submit("a fox", callback_url=seedream_webhooks.url)
+    seedream_mock.clock.advance(60)
+    first, retry = seedream_webhooks.wait(2)
+    assert first.headers["webhook-id"] == retry.headers["webhook-id"]
+""")  # fmt: skip
+    result.assert_outcomes(passed=2)
+
+
+def test_seed_option_repeats_task_ids(pytester: pytest.Pytester) -> None:
+    source = """
+def test_ids(seedream_mock):
+    print("IDS", seedream_mock.submit("a"), seedream_mock.submit("b"))
+"""
+    first = run(pytester, source, "--seedream-mock-seed", "7", "-s")
+    second = run(pytester, source, "--seedream-mock-seed", "7", "-s")
+    other = run(pytester, source, "--seedream-mock-seed", "8", "-s")
+    ids = [[line.split("IDS")[1] for line in r.outlines if "IDS" in line]
+           for r in (first, second, other)]  # fmt: skip
+    assert ids[0] == ids[1] != ids[2]
+    assert ids[0]
+
+
+def test_clock_option_and_scenario_ini(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nseedream_mock_scenario = out-of-credits\n")
+    result = run(pytester, """
+def test_scenario_is_the_start_state(seedream_mock):
+    assert seedream_mock.server.emulator.scenario == "out-of-credits"
+    assert seedream_mock.credits.balance() == 24
+    assert seedream_mock.server.emulator.clock.state().mode == "scaled"
+""", "--seedream-mock-clock", "scaled")  # fmt: skip
+    result.assert_outcomes(passed=1)
+
+
+def test_works_under_xdist_with_a_server_per_worker(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+import os
+
+def test_a(seedream_mock):
+    seedream_mock.submit("a")
+    print("WORKER", os.environ.get("PYTEST_XDIST_WORKER"), seedream_mock.base_url)
+
+def test_b(seedream_mock):
+    seedream_mock.submit("b")
+    print("WORKER", os.environ.get("PYTEST_XDIST_WORKER"), seedream_mock.base_url)
+""", "-p", "xdist", "-n", "2")  # fmt: skip
+    result.assert_outcomes(passed=2)
