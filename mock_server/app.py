@@ -12,6 +12,7 @@ from mock_server.api.envelope import register_error_handlers
 from mock_server.api.faults import register_fault_hooks
 from mock_server.api.files import files
 from mock_server.api.public import public
+from mock_server.api.requestlog import register_request_log
 from mock_server.config import Settings
 from mock_server.emulator import Emulator
 
@@ -30,4 +31,5 @@ def create_app(settings: Settings | None = None, emulator: Emulator | None = Non
     app.register_blueprint(control_faults)
     register_error_handlers(app)
     register_fault_hooks(app)
+    register_request_log(app, settings.log_requests)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -22,9 +23,9 @@ from mock_server.server import MockServer
 SEED_PROMPT = "A serene mountain lake at sunrise with reflections, photorealistic"
 
 EPILOG = """\
-Settings come from, in rising order: defaults, --config FILE (TOML), MOCK_<NAME> environment
-variables, and the flags above. The TOML/env name is the flag's long name with underscores,
-except:
+Settings come from, in rising order: defaults, --config FILE (TOML), SEEDREAM_MOCK_<NAME>
+environment variables (or the short MOCK_<NAME>), and the flags above. The TOML/env name is
+the flag's long name with underscores, except:
   --key KEY[:CREDITS]   keys = { aio_a = 100 }           MOCK_KEYS=aio_a:100,aio_b
   --strict-keys         key_mode = "strict"              MOCK_KEY_MODE=strict
   --no-control          control = false                  MOCK_CONTROL=false
@@ -153,6 +154,13 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="deliveries kept in the log before the oldest finished go (default 1000)",
     )
+    add(
+        "--log-requests",
+        choices=("off", "text", "json"),
+        default=None,
+        help="one line per request on stdout: method, path, status, ms, task id "
+        "(default text; off for silence, json for machines)",
+    )
     add("--control-token", help="require this X-Mock-Token header on /_mock/ calls")
     add(
         "--no-control",
@@ -170,15 +178,32 @@ def _parser() -> argparse.ArgumentParser:
         "--api-key aio_… --max-credits 120 --report drift",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
-    verify.add_argument("--target", help="base URL (default: an embedded mock)")
-    verify.add_argument("--api-key", help="key for the target (default aio_your_api_key)")
-    verify.add_argument("--other-api-key", help="a second key, for the isolation tests")
-    verify.add_argument(
-        "--max-credits", type=int, help="budget; tests beyond it are skipped (default 0 off a mock)"
-    )
-    verify.add_argument("--report", metavar="PATH", help="write PATH.json and PATH.md")
-    verify.add_argument("--callback-url", help="a public receiver for callbacks on a real target")
+    for flag, text in (
+        ("--target", "base URL (default: an embedded mock)"),
+        ("--api-key", "key for the target (default aio_your_api_key)"),
+        ("--other-api-key", "a second key, for the isolation tests"),
+        ("--max-credits", "budget; tests beyond it are skipped (default 0 off a mock)"),
+        ("--report", "write the drift report to PATH.json and PATH.md"),
+        ("--callback-url", "a public receiver for callbacks on a real target"),
+    ):
+        variable = "SEEDREAM_MOCK_" + flag[2:].upper().replace("-", "_")
+        verify.add_argument(
+            flag, default=os.environ.get(variable), type=int if flag == "--max-credits" else str,
+            help=f"{text} [env {variable}]",
+        )  # fmt: skip
     verify.add_argument("pytest_args", nargs="*", help="after --: passed to pytest (e.g. -k seed)")
+    commands.add_parser("version", help="print the version", description="Print the version.")
+    scenario = commands.add_parser(
+        "scenario", help="work with scenario files", description="Work with scenario files."
+    )
+    scenario_commands = scenario.add_subparsers(dest="scenario_command", metavar="ACTION")
+    validate = scenario_commands.add_parser(
+        "validate", help="check a scenario file (or a shipped name) without loading it",
+        description="Check a scenario against contracts/schemas/scenario.schema.json and the "
+        "rules a schema cannot say. Exit 0 if it would load, 2 with the problem if not.",
+    )  # fmt: skip
+    validate.add_argument("file", metavar="FILE|NAME")
+    scenario_commands.add_parser("list", help="list the shipped scenarios")
     openapi_command = commands.add_parser(
         "openapi", help="print the OpenAPI 3.1 document of the emulated API",
         description="Print the OpenAPI 3.1 document generated from the contract schemas.",
@@ -229,7 +254,9 @@ def banner(server: MockServer) -> str:
 
 def serve(args: argparse.Namespace) -> int:
     try:
-        settings = load_settings(args.config, overrides=_overrides(args))
+        settings = load_settings(
+            args.config, overrides=_overrides(args), defaults={"log_requests": "text"}
+        )
         server = MockServer(settings)
         if args.scenario:
             server.emulator.start_scenario = scenarios.read_file(args.scenario)
@@ -255,6 +282,24 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_scenario(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.scenario_command == "list":
+        for entry in scenarios.library():
+            print(f"{entry['name']:<20} {entry['description']}")
+        return 0
+    if args.scenario_command != "validate":
+        parser.parse_args(["scenario", "--help"])
+    try:
+        checked = scenarios.read_file(args.file)
+    except ScenarioError as exc:
+        print(f"seedream-mock: {exc.message}", file=sys.stderr)
+        return 2
+    rules = len(checked.get("faults", []))
+    print(f"{args.file}: OK — scenario {checked['name']!r} ({rules} fault rules): "
+          f"{checked['description']}")  # fmt: skip
+    return 0
+
+
 def run_verify(args: argparse.Namespace) -> int:
     """pytest on the packaged suite; its exit code is ours (0: clean, 1: contract failures)."""
     import pytest  # only this command needs it
@@ -275,6 +320,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args)
     if args.command == "verify":
         return run_verify(args)
+    if args.command == "version":
+        print(f"seedream-mock {__version__}")
+        return 0
+    if args.command == "scenario":
+        return run_scenario(args, parser)
     if args.command == "openapi":
         sys.stdout.write(openapi.render(args.server_url))
         return 0

@@ -1,4 +1,4 @@
-"""Server settings: defaults, then a TOML file, then MOCK_* environment, then CLI flags."""
+"""Server settings: defaults, then a TOML file, then SEEDREAM_MOCK_* environment, then flags."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ KEY_PATTERN = re.compile(r"^aio_[A-Za-z0-9_\-]{1,200}$")
 DEFAULT_KEY = "aio_your_api_key"  # the key in the seed page's curl example, ready out of the box
 
 
+ENV_PREFIXES = ("SEEDREAM_MOCK_", "MOCK_")
+LOG_FORMATS = ("off", "text", "json")
 SIGNATURE_SCHEMES = ("standard", "kie")
 # Delays after the first attempt. "default" is Evolink's published policy [P]; the other is the
 # Standard Webhooks (Svix) schedule, best run on a scaled clock.
@@ -65,6 +67,7 @@ class Settings:
 
     control: bool = True
     control_token: str | None = None
+    log_requests: str = "off"
 
     rate_limit_rps: float | None = None
     rate_limit_burst: int = 10
@@ -119,6 +122,8 @@ def _check(s: Settings) -> None:
         raise ConfigError("prices must not be negative")
     if not s.webhook_timeout > 0 or any(d < 0 for d in s.webhook_schedule):
         raise ConfigError("webhook_timeout must be > 0 and webhook_schedule delays >= 0")
+    if s.log_requests not in LOG_FORMATS:
+        raise ConfigError(f"log_requests must be one of {', '.join(LOG_FORMATS)}")
     if s.webhook_signature not in SIGNATURE_SCHEMES:
         raise ConfigError(
             f"webhook_signature must be one of {', '.join(SIGNATURE_SCHEMES)}, "
@@ -238,9 +243,11 @@ def load_settings(
     config_file: str | Path | None = None,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    defaults: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Merge the sources, later ones winning: defaults < file < MOCK_<NAME> env < overrides."""
-    raw: dict[str, Any] = {}
+    """Merge the sources, later ones winning: defaults < file < environment (SEEDREAM_MOCK_<NAME>,
+    or the short MOCK_<NAME>) < overrides (flags)."""
+    raw: dict[str, Any] = dict(defaults or {})  # a caller's own defaults (the CLI logs requests)
     if config_file is not None:
         try:
             raw.update(tomllib.loads(Path(config_file).read_text("utf-8")))
@@ -251,8 +258,9 @@ def load_settings(
             raise ConfigError(f"config file {config_file}: unknown settings {', '.join(unknown)}")
     env = os.environ if env is None else env
     for name in FIELD_NAMES:
-        if f"MOCK_{name.upper()}" in env:
-            raw[name] = env[f"MOCK_{name.upper()}"]
+        for prefix in ENV_PREFIXES[::-1]:  # the long prefix wins over the short one
+            if f"{prefix}{name.upper()}" in env:
+                raw[name] = env[f"{prefix}{name.upper()}"]
     raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
     default_credits = _coerce("default_credits", raw.get("default_credits", 1200), 0)
     values = {name: _coerce(name, value, default_credits) for name, value in raw.items()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from mock_server import documents
 from mock_server.api._http import base_url, emulator, json_body
@@ -16,6 +16,7 @@ def create_generation() -> Response:
     mock = emulator()
     account = mock.authenticate(request.headers.get("Authorization"))
     task = mock.submit(account, json_body(), request.headers.get(FAULT_HEADER))
+    g.task_id = task.task_id  # for the request log
     return jsonify(documents.created(task))
 
 
