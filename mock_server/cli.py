@@ -305,7 +305,10 @@ def run_verify(args: argparse.Namespace) -> int:
     import pytest  # only this command needs it
 
     suite = Path(contracts.__file__).resolve().parent / "suite"
-    options = ["-p", "no:cacheprovider", "-q", "--rootdir", str(suite.parent.parent)]
+    # This process imported `contracts` already, which the plugin's entry point asks pytest to
+    # rewrite; rewriting the suite's own test modules still happens.
+    options = ["-p", "no:cacheprovider", "-q", "--rootdir", str(suite.parent.parent),
+               "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # fmt: skip
     for name in ("target", "api_key", "other_api_key", "max_credits", "report", "callback_url"):
         value = getattr(args, name)
         if value is not None:

@@ -26,8 +26,10 @@ def verify(target: str, report: Path, *extra: str) -> tuple[int, dict[str, Any],
          "--report", str(report), *extra],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    data = json.loads(report.with_suffix(".json").read_text("utf-8"))
-    return done.returncode, data, done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    written = report.with_suffix(".json")
+    assert written.exists(), output[-3000:]
+    return done.returncode, json.loads(written.read_text("utf-8")), output
 
 
 def drifted(document: dict[str, Any]) -> dict[str, Any]:
