@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -15,204 +14,12 @@ from typing import Any
 import contracts
 from contracts import openapi
 from mock_server import __version__, scenarios
-from mock_server.clock import CLOCK_MODES
+from mock_server.cli_parser import build_parser
 from mock_server.config import DEFAULT_KEY, ConfigError, load_settings
 from mock_server.scenarios import ScenarioError
 from mock_server.server import MockServer
 
 SEED_PROMPT = "A serene mountain lake at sunrise with reflections, photorealistic"
-
-EPILOG = """\
-Settings come from, in rising order: defaults, --config FILE (TOML), SEEDREAM_MOCK_<NAME>
-environment variables (or the short MOCK_<NAME>), and the flags above. The TOML/env name is
-the flag's long name with underscores, except:
-  --key KEY[:CREDITS]   keys = { aio_a = 100 }           MOCK_KEYS=aio_a:100,aio_b
-  --strict-keys         key_mode = "strict"              MOCK_KEY_MODE=strict
-  --no-control          control = false                  MOCK_CONTROL=false
-  --image-lifetime      image_lifetime_seconds = 3600    MOCK_IMAGE_LIFETIME_SECONDS=3600
-  --webhook-secret S    webhook_secrets = ["whsec_…"]    MOCK_WEBHOOK_SECRETS=whsec_a,whsec_b
-  (no flag)             prices = { "seedream/4.5-edit:high" = 20 }
-                        MOCK_PRICES=seedream/4.5-edit:high=20,seedream/4.5-edit=15
-
-examples:
-  seedream-mock serve                            # 127.0.0.1:8080, real clock, open keys
-  seedream-mock serve --clock scaled --speed 10  # tasks finish ten times faster
-  seedream-mock serve --clock manual             # time moves only via POST /_mock/clock/advance
-  seedream-mock serve --strict-keys --key aio_team:600 --key aio_ci:120
-"""
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="seedream-mock",
-        description="Local emulator of the API in One Seedream 4.5 image API.",
-        epilog="Run 'seedream-mock serve --help' for every setting and where settings come from.",
-    )
-    parser.add_argument("--version", action="version", version=f"seedream-mock {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve = commands.add_parser(
-        "serve",
-        help="serve the emulated API over HTTP",
-        description="Serve the emulated Seedream 4.5 API (and the /_mock/ control API).",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add = serve.add_argument
-    add("--config", metavar="FILE", help="TOML file with settings")
-    add(
-        "--scenario",
-        metavar="FILE|NAME",
-        help="load a scenario at start (and after each reset): a JSON file, or the name of a "
-        "shipped one (happy-path, flaky-5xx, …; GET /_mock/scenarios lists them)",
-    )
-    add("--host", help="address to bind (default 127.0.0.1; use 0.0.0.0 only on purpose)")
-    add("--port", type=int, help="port to bind (default 8080; 0 picks a free one)")
-    add("--public-url", help="base URL put in result links (default: the URL the client used)")
-    add("--threads", type=int, help="worker threads (default 16)")
-    add("--clock", choices=CLOCK_MODES, help="real (default), scaled (x --speed) or manual")
-    add("--speed", type=float, help="clock speed for --clock scaled (default 1)")
-    add("--clock-start", metavar="ISO", help="start the clock at this time (default: now)")
-    add("--seed", type=int, help="seed for task ids and timelines: same seed, same run")
-    add(
-        "--key",
-        action="append",
-        metavar="KEY[:CREDITS]",
-        dest="keys",
-        help=f"an API key and its credits; repeatable (default {DEFAULT_KEY}:1200)",
-    )
-    add(
-        "--strict-keys",
-        action="store_const",
-        const="strict",
-        dest="key_mode",
-        help="accept only configured keys (default: any well-formed aio_ key, on first use)",
-    )
-    add("--default-credits", type=int, help="credits for keys made in open mode (default 1200)")
-    add("--price", type=int, help="credits per image (default 12)")
-    add("--pending-seconds", type=float, help="seconds a task stays pending (default 1)")
-    add(
-        "--processing-seconds",
-        metavar="MIN[-MAX]",
-        help="seconds a task processes, drawn per task (default 2-9: 3-10 s in all)",
-    )
-    add("--max-prompt-chars", type=int, help="longest prompt accepted (default 3000)")
-    add("--max-body-bytes", type=int, help="largest request body (default 262144)")
-    add(
-        "--callback-hosts",
-        metavar="LIST",
-        help="comma-separated hosts callback_url may name; 'loopback' (default), '*', patterns",
-    )
-    add(
-        "--image-lifetime",
-        type=float,
-        dest="image_lifetime_seconds",
-        metavar="SECONDS",
-        help="how long result URLs live on the mock's clock (default 86400)",
-    )
-    add("--image-cache-bytes", type=int, help="memory for rendered PNGs (default 256 MiB)")
-    add("--max-tasks", type=int, help="finished tasks kept before the oldest go (default 10000)")
-    add(
-        "--rate-limit-rps",
-        type=float,
-        metavar="RPS",
-        help="per-key limit on the public routes: 429 with Retry-After above it (default off)",
-    )
-    add(
-        "--rate-limit-burst",
-        type=int,
-        metavar="N",
-        help="requests a key may send at once before the limit applies (default 10)",
-    )
-    add(
-        "--webhook-timeout",
-        type=float,
-        metavar="SECONDS",
-        help="per-attempt timeout of a callback delivery (default 10)",
-    )
-    add(
-        "--webhook-schedule",
-        metavar="PRESET|DELAYS",
-        help="retry delays after the first attempt: 'default' (1,2,4), 'standard-webhooks' "
-        "(5s … 10h, best with --clock scaled), 'none', or seconds like 1,5,30",
-    )
-    add(
-        "--webhook-secret",
-        action="append",
-        dest="webhook_secrets",
-        metavar="SECRET",
-        help="sign callbacks (whsec_<base64> for Standard Webhooks); repeat to rotate: "
-        "every secret signs, so receivers holding old or new verify",
-    )
-    add(
-        "--webhook-signature",
-        choices=("standard", "kie"),
-        help="signature scheme when a secret is set (default standard)",
-    )
-    add("--webhook-workers", type=int, help="parallel callback deliveries (default 8)")
-    add(
-        "--webhook-log-limit",
-        type=int,
-        help="deliveries kept in the log before the oldest finished go (default 1000)",
-    )
-    add(
-        "--log-requests",
-        choices=("off", "text", "json"),
-        default=None,
-        help="one line per request on stdout: method, path, status, ms, task id "
-        "(default text; off for silence, json for machines)",
-    )
-    add("--control-token", help="require this X-Mock-Token header on /_mock/ calls")
-    add(
-        "--no-control",
-        action="store_false",
-        dest="control",
-        default=None,
-        help="disable the /_mock/ control API",
-    )
-    verify = commands.add_parser(
-        "verify", help="run the contract suite against the mock or any target, with a drift report",
-        description="Run the HTTP-only contract suite (contracts/suite) against --target (default: "
-        "a mock started on a free port) and report, field by field, how its answers differ "
-        "from the contract. Exit 0 on a clean run. Extra arguments after -- go to pytest.",
-        epilog="example (spends real credits):\n  seedream-mock verify --target https://apiin.one "
-        "--api-key aio_… --max-credits 120 --report drift",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
-    for flag, text in (
-        ("--target", "base URL (default: an embedded mock)"),
-        ("--api-key", "key for the target (default aio_your_api_key)"),
-        ("--other-api-key", "a second key, for the isolation tests"),
-        ("--max-credits", "budget; tests beyond it are skipped (default 0 off a mock)"),
-        ("--report", "write the drift report to PATH.json and PATH.md"),
-        ("--callback-url", "a public receiver for callbacks on a real target"),
-    ):
-        variable = "SEEDREAM_MOCK_" + flag[2:].upper().replace("-", "_")
-        verify.add_argument(
-            flag, default=os.environ.get(variable), type=int if flag == "--max-credits" else str,
-            help=f"{text} [env {variable}]",
-        )  # fmt: skip
-    verify.add_argument("pytest_args", nargs="*", help="after --: passed to pytest (e.g. -k seed)")
-    commands.add_parser("version", help="print the version", description="Print the version.")
-    scenario = commands.add_parser(
-        "scenario", help="work with scenario files", description="Work with scenario files."
-    )
-    scenario_commands = scenario.add_subparsers(dest="scenario_command", metavar="ACTION")
-    validate = scenario_commands.add_parser(
-        "validate", help="check a scenario file (or a shipped name) without loading it",
-        description="Check a scenario against contracts/schemas/scenario.schema.json and the "
-        "rules a schema cannot say. Exit 0 if it would load, 2 with the problem if not.",
-    )  # fmt: skip
-    validate.add_argument("file", metavar="FILE|NAME")
-    scenario_commands.add_parser("list", help="list the shipped scenarios")
-    openapi_command = commands.add_parser(
-        "openapi", help="print the OpenAPI 3.1 document of the emulated API",
-        description="Print the OpenAPI 3.1 document generated from the contract schemas.",
-    )  # fmt: skip
-    openapi_command.add_argument(
-        "--server-url", default="http://127.0.0.1:8080",
-        help="the server URL written into the document (default http://127.0.0.1:8080)",
-    )  # fmt: skip
-    return parser
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -317,7 +124,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)

@@ -13,7 +13,13 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("mock_server", "contracts")
 WEB_FRAMEWORKS = ("flask", "werkzeug", "waitress")
 # The HTTP adapters: the only modules allowed to touch the web frameworks.
-ADAPTERS = ("mock_server.api", "mock_server.app", "mock_server.server", "mock_server.cli")
+ADAPTERS = (
+    "mock_server.api",
+    "mock_server.app",
+    "mock_server.server",
+    "mock_server.cli",
+    "mock_server.cli_parser",
+)
 # Entry points that only wire the adapters up; neither domain nor adapter. The pytest plugin and
 # its handle start a real server for a test session, so they sit outside the domain too.
 ENTRY_POINTS = ("mock_server.__main__", "mock_server.pytest_plugin", "mock_server.handle")

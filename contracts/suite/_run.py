@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from contracts.client import Client, TargetUnreachable
-from contracts.drift import DriftRecorder, to_markdown, to_table
+from contracts.drift import DriftRecorder
+from contracts.drift_report import to_markdown, to_table
 
 
 @dataclass
