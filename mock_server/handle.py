@@ -10,6 +10,12 @@ from mock_server import scenarios
 from mock_server.config import DEFAULT_KEY
 from mock_server.server import MockServer
 from mock_server.tasks import Status, TaskError
+from mock_server.webhooks import DeliveryState
+
+
+def _check_choice(name: str, value: str | None, allowed: set[str]) -> None:
+    if value is not None and value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(sorted(allowed))}; got {value!r}")
 
 
 class Clock:
@@ -18,6 +24,8 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         """Move time forward; every transition and webhook attempt due on the way happens."""
+        if seconds < 0:
+            raise ValueError("time never goes back: seconds must be >= 0")
         self._control.advance_clock(seconds)
 
     def set(self, mode: str, speed: float | None = None) -> None:
@@ -26,6 +34,10 @@ class Clock:
     @property
     def now(self) -> str:
         return str(self._control.clock_document()["now"])
+
+    @property
+    def mode(self) -> str:
+        return str(self._control.clock_document()["mode"])
 
 
 class Credits:
@@ -41,6 +53,10 @@ class Credits:
     def ledger(self, key: str = DEFAULT_KEY) -> dict[str, Any]:
         return self._control.ledger(key)
 
+    def create_key(self, key: str, credits: int) -> None:
+        """A new key with this grant (open mode also makes keys on their first request)."""
+        self._control.create_key(key, credits)
+
 
 class Faults:
     def __init__(self, server: MockServer) -> None:
@@ -52,6 +68,10 @@ class Faults:
 
     def remove(self, name: str) -> None:
         self._mock.faults.remove(name)
+
+    def list(self) -> list[dict[str, Any]]:
+        """The rules, each with how often it `fired`."""
+        return self._mock.control.faults()
 
     def clear(self) -> None:
         self._mock.faults.clear()
@@ -67,6 +87,7 @@ class Tasks:
         self._mock = server.emulator
 
     def list(self, key: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+        _check_choice("status", status, set(Status))
         return self._mock.control.tasks(key, status, None, 10_000)
 
     def complete(self, task_id: str) -> None:
@@ -102,7 +123,18 @@ class MockHandle:
         data: dict[str, Any] = self.client.task(task_id).expect(200, "task")["data"]
         return data
 
+    def wait_for(self, task_id: str, max_seconds: float = 3600.0) -> dict[str, Any]:
+        """Advance the clock (in steps, up to `max_seconds`) until the task has ended; its data.
+        On the manual clock this is how a test 'waits' without waiting."""
+        for _ in range(int(max_seconds // 10) + 1):
+            data = self.task(task_id)
+            if data["status"] in ("completed", "failed"):
+                return data
+            self.clock.advance(10)
+        raise TimeoutError(f"task {task_id} did not end within {max_seconds} s of mock time")
+
     def deliveries(self, task_id: str | None = None, state: str | None = None) -> list[Any]:
+        _check_choice("state", state, set(DeliveryState))
         return self.server.emulator.control.deliveries(task_id, None, state)
 
     def close(self) -> None:

@@ -31,6 +31,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--seedream-mock-clock", choices=CLOCK_MODES, default=None,
         help="clock of the session's mock (default manual: time moves when told)",
     )  # fmt: skip
+    group.addoption(
+        "--seedream-mock-speed", type=float, default=None,
+        help="speed of a scaled clock (default 100: a 3-10 s task takes 30-100 ms)",
+    )  # fmt: skip
     parser.addini("seedream_mock_scenario", "scenario (shipped name or file) every test starts in")
 
 
@@ -40,7 +44,10 @@ def seedream_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     worker)."""
     seed = pytestconfig.getoption("--seedream-mock-seed")
     clock: ClockMode = pytestconfig.getoption("--seedream-mock-clock") or "manual"
-    settings = Settings(port=0, clock=clock, seed=0 if seed is None else seed, threads=8)
+    speed = pytestconfig.getoption("--seedream-mock-speed") or (100.0 if clock == "scaled" else 1.0)
+    settings = Settings(
+        port=0, clock=clock, speed=speed, seed=0 if seed is None else seed, threads=8
+    )
     server = MockServer(settings)
     scenario = pytestconfig.getini("seedream_mock_scenario")
     if scenario:

@@ -51,13 +51,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "mock_only: needs the mock's control API (/_mock/)")
     config.addinivalue_line("markers", "costs(credits): credits the test spends on a real target")
+    config.addinivalue_line("markers", "needs_callback: needs a receiver the target can reach")
     _run.configure(config)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.get_closest_marker("mock_only") and not item.config.stash[_run.RUN].is_mock:
+    run = item.config.stash[_run.RUN]
+    if item.get_closest_marker("mock_only") and not run.is_mock:
         pytest.skip("needs the mock's control API (/_mock/), which this target lacks")
+    no_receiver = not run.is_mock and not item.config.getoption("--callback-url")
+    if item.get_closest_marker("needs_callback") and no_receiver:
+        pytest.skip("needs a receiver the target can reach: pass --callback-url")
     _run.charge_marked_cost(item)
 
 

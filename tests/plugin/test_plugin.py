@@ -95,3 +95,29 @@ def test_b(seedream_mock):
     print("WORKER", os.environ.get("PYTEST_XDIST_WORKER"), seedream_mock.base_url)
 """, "-p", "xdist", "-n", "2")  # fmt: skip
     result.assert_outcomes(passed=2)
+
+
+def test_handle_refuses_typos_and_waits_on_the_mock_clock(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+import pytest
+
+def test_checks(seedream_mock):
+    with pytest.raises(ValueError, match="state must be one of"):
+        seedream_mock.deliveries(state="exhasted")
+    with pytest.raises(ValueError, match="status must be one of"):
+        seedream_mock.tasks.list(status="bogus")
+    with pytest.raises(ValueError, match="never goes back"):
+        seedream_mock.clock.advance(-5)
+    task_id = seedream_mock.submit("a fox")
+    assert seedream_mock.wait_for(task_id)["status"] == "completed"
+    seedream_mock.faults.add("busy", {"type": "http_error", "status": 503})
+    seedream_mock.client.create({"prompt": "x"})
+    assert seedream_mock.faults.list()[0]["fired"] == 1
+    seedream_mock.credits.create_key("aio_team", 24)
+    assert seedream_mock.credits.balance("aio_team") == 24
+
+def test_scaled_speed_option(seedream_mock):
+    assert seedream_mock.clock.mode == "scaled"
+    assert seedream_mock.server.emulator.clock.state().speed == 50
+""", "--seedream-mock-clock", "scaled", "--seedream-mock-speed", "50")  # fmt: skip
+    result.assert_outcomes(passed=2)
