@@ -41,7 +41,7 @@ unit: $(VENV)/.installed-dev $(PRISM)  ## the whole pytest suite, without lint
 
 test: lint unit  ## lint, then the whole suite (what CI runs)
 
-bench: $(VENV)/.installed-dev  ## speed numbers: render times, requests/s, start-up time
+bench: $(VENV)/.installed-dev $(PRISM)  ## speed numbers vs Prism (wrk); writes bench/results/
 	$(BIN)/python bench/run.py $(ARGS)
 
 clean:  ## remove the virtualenv and caches

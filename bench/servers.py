@@ -3,7 +3,9 @@ Stoplight Prism mocking our own OpenAPI document. `stop()` always ends them."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import json
 import os
 import queue
 import re
@@ -19,6 +21,7 @@ from typing import IO, Self
 from urllib.parse import urlsplit
 
 from common import GENERATION_BODY, GENERATIONS, HOST, ROOT, BenchError, call, free_port
+
 from contracts import openapi
 
 STARTUP_LIMIT_S = 30.0  # give up on a mock that is not answering 200 by then
@@ -39,6 +42,15 @@ def mock_command() -> list[str]:
 
 def prism_available() -> bool:
     return PRISM.exists()
+
+
+def prism_version() -> str:
+    """The installed prism-cli's version, from its package.json."""
+    package = ROOT / ".tools" / "node_modules" / "@stoplight" / "prism-cli" / "package.json"
+    try:
+        return str(json.loads(package.read_text("utf-8"))["version"])
+    except (OSError, ValueError, KeyError):
+        return "?"
 
 
 def _clean_env() -> dict[str, str]:
@@ -142,6 +154,8 @@ class MockProcess(_Child):
         self._lines: queue.Queue[str | None] = queue.Queue()
         self.stderr_lines: list[str] = []  # the first STDERR_KEEP lines the server wrote
         self.stderr_count = 0
+        self.stdout_count = 0  # lines after the banner's first (the request log), at exit
+        self.first_line_at: float | None = None  # perf_counter() when the banner came
         self._readers: list[threading.Thread] = []
 
     def start(self) -> Self:
@@ -168,10 +182,23 @@ class MockProcess(_Child):
         return self.start()
 
     def _drain_stdout(self) -> None:
+        """Hand the first line (the banner) to wait_banner; count the rest (the request log,
+        one line per request by default) in big reads, so the pipe never fills."""
         assert self.proc is not None
         assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            self._lines.put(raw.decode("utf-8", "replace").rstrip("\n"))
+        fd = self.proc.stdout.fileno()  # read raw: never through the buffered object
+        head = b""
+        while b"\n" not in head and (chunk := os.read(fd, 65536)):
+            head += chunk
+        if self.first_line_at is None and head:
+            self.first_line_at = time.perf_counter()
+        first, _, rest = head.partition(b"\n")
+        if head:
+            self._lines.put(first.decode("utf-8", "replace"))
+        count = rest.count(b"\n")
+        while chunk := os.read(fd, 65536):
+            count += chunk.count(b"\n")
+        self.stdout_count = count
         self._lines.put(None)
 
     def _drain_stderr(self) -> None:
@@ -182,9 +209,8 @@ class MockProcess(_Child):
             if len(self.stderr_lines) < STDERR_KEEP:
                 self.stderr_lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
 
-    def wait_banner(self, limit_s: float = STARTUP_LIMIT_S) -> float:
-        """Read the first stdout line, check it names our port on 127.0.0.1; seconds since
-        the spawn."""
+    def wait_banner(self, limit_s: float = STARTUP_LIMIT_S) -> None:
+        """Read the first stdout line and check it names our port on 127.0.0.1."""
         deadline = self.spawned_at + limit_s
         try:
             line = self._lines.get(timeout=max(0.0, deadline - time.perf_counter()))
@@ -198,7 +224,10 @@ class MockProcess(_Child):
         url = urlsplit(match["url"])
         if url.hostname != HOST or url.port != self.port:
             raise BenchError(f"the mock is not on {HOST}:{self.port}: {match['url']}")
-        return time.perf_counter() - self.spawned_at
+
+    def banner_s(self) -> float | None:
+        """Seconds from the spawn to the banner on stdout, if it came."""
+        return None if self.first_line_at is None else self.first_line_at - self.spawned_at
 
     def ready(self) -> Self:
         """Wait for the banner (so the port is right); the server then answers at once."""
@@ -259,14 +288,15 @@ class PrismProcess(_Child):
 
     def _signal(self, signum: int) -> None:
         assert self.proc is not None
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signum)  # the group this object started, nothing else
-        except ProcessLookupError:
-            pass
 
     def why_dead(self) -> str:
+        """The last lines of Prism's log (it logs every violation: the log grows large)."""
         try:
-            text = self.log_path.read_text("utf-8", "replace")
+            with self.log_path.open("rb") as log:
+                log.seek(max(0, log.seek(0, os.SEEK_END) - 4096))
+                text = log.read().decode("utf-8", "replace")
         except OSError:
             return "(no log)"
         return " | ".join(text.strip().splitlines()[-5:]) or "(log empty)"

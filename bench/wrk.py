@@ -178,7 +178,9 @@ def parse_report(text: str, connections: int) -> LoadResult:
     rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
     pcts = {m[1]: _ms(m[2]) for m in re.finditer(r"^\s*(50|75|90|99)%\s+(\S+)", text, re.M)}
     latency = re.search(r"^\s*Latency\s+\S+\s+\S+\s+(\S+)", text, re.M)
-    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    socket = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text
+    )
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     return LoadResult(
         tool="wrk",
@@ -192,7 +194,9 @@ def parse_report(text: str, connections: int) -> LoadResult:
         max_ms=_ms(latency[1]) if latency else None,
         non_2xx=int(non_2xx[1]) if non_2xx else 0,
         socket_errors=(
-            dict(zip(("connect", "read", "write", "timeout"), map(int, socket.groups()), strict=True))
+            dict(
+                zip(("connect", "read", "write", "timeout"), map(int, socket.groups()), strict=True)
+            )
             if socket
             else {}
         ),

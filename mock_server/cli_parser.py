@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("off", "text", "json"),
         default=None,
         help="one line per request on stdout: method, path, status, ms, task id "
-        "(default text; off for silence, json for machines)",
+        "(default: text on a terminal, off when stdout is a pipe or file)",
     )
     add("--control-token", help="require this X-Mock-Token header on /_mock/ calls")
     add(

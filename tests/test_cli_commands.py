@@ -70,7 +70,7 @@ def test_openapi_command_prints_the_document() -> None:
 
 
 def test_serve_logs_one_text_line_per_request() -> None:
-    with _serving("--port", "0") as served:
+    with _serving("--port", "0", "--log-requests", "text") as served:
         created = _post(served.url)
         task_id = created["data"]["task_id"]  # type: ignore[index]
         (line,) = _log_lines(served, 1)
@@ -97,3 +97,9 @@ def test_seedream_mock_env_wins_over_the_short_prefix() -> None:
     env = {"SEEDREAM_MOCK_KEY_MODE": "strict", "MOCK_KEY_MODE": "open"}
     with _serving("--port", "0", env=env) as served:
         assert "keys strict" in served.banner
+
+
+def test_serve_does_not_log_requests_into_a_pipe_unless_asked() -> None:
+    with _serving("--port", "0") as served:
+        _post(served.url)
+        assert _log_lines(served, 1, timeout=1.0) == []

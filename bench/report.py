@@ -1,0 +1,337 @@
+"""The issue's targets, checked against a results dict, and the Markdown report
+(bench/results/latest.md) that is also printed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from common import GENERATIONS, TASKS
+
+MB = 1_000_000  # the targets' MB: 10^6 bytes (the stricter reading; 80 MB = 76.3 MiB)
+RATIO_TARGETS = {"POST": 1.0, "GET": 1.5}  # ours req/s ≥ this × Prism's
+P99_TARGET_MS = 50.0  # at 64 connections
+STARTUP_TARGET_MS = 500.0
+RESET_TARGET_MS = 20.0
+RSS_IDLE_TARGET_MB = 80.0
+RSS_LOADED_TARGET_MB = 250.0
+PNG_TARGETS_MS = {"basic": 60.0, "high": 200.0}  # 2K, 4K
+CALLBACKS_TARGET_S = 10.0
+
+Row = dict[str, Any]
+
+
+def _status(value: float | None, limit: float, at_least: bool = False) -> str:
+    if value is None:
+        return "not measured"
+    return "met" if (value >= limit if at_least else value <= limit) else "missed"
+
+
+def _num(value: float | None, fmt: str = "{:,.0f}", unit: str = "") -> str:
+    return "—" if value is None else fmt.format(value) + unit
+
+
+def _mb(kib: dict[str, int] | None) -> float | None:
+    if not kib or "VmRSS" not in kib:
+        return None
+    return round(kib["VmRSS"] * 1024 / MB, 1)
+
+
+def _cell(results: dict[str, Any], endpoint: str, connections: int) -> dict[str, Any] | None:
+    for cell in (results.get("http") or {}).get("cells", []):
+        if cell["endpoint"] == endpoint and cell["connections"] == connections:
+            found: dict[str, Any] = cell
+            return found
+    return None
+
+
+def _row(
+    figure: str,
+    ours: str,
+    prism: str,
+    ratio: str,
+    target: str,
+    status: str,
+    value: float | None = None,
+) -> Row:
+    return {
+        "figure": figure,
+        "ours": ours,
+        "prism": prism,
+        "ratio": ratio,
+        "target": target,
+        "status": status,
+        "value": value,
+    }
+
+
+def _http_rows(results: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    routes = {"POST": f"POST {GENERATIONS}", "GET": f"GET {TASKS}{{id}}"}
+    for endpoint, need in RATIO_TARGETS.items():
+        for connections in (16, 64):
+            cell = _cell(results, endpoint, connections) or {}
+            ours, prism = cell.get("ours"), cell.get("prism")
+            ratio = cell.get("ratio")
+            rows.append(
+                _row(
+                    f"{routes[endpoint]} req/s, {connections} connections",
+                    _num(ours["rps"] if ours else None),
+                    _num(prism["rps"] if prism else None),
+                    _num(ratio, "{:.2f}", "×"),
+                    f"≥ {need:.1f}× Prism",
+                    _status(ratio, need, at_least=True),
+                    ratio,
+                )
+            )
+    for endpoint in RATIO_TARGETS:
+        cell = _cell(results, endpoint, 64) or {}
+        ours, prism = cell.get("ours"), cell.get("prism")
+        p99 = ours.get("p99_ms") if ours else None
+        theirs = prism.get("p99_ms") if prism else None
+        rows.append(
+            _row(
+                f"{routes[endpoint]} p99, 64 connections",
+                _num(p99, "{:.1f}", " ms"),
+                _num(theirs, "{:.1f}", " ms"),
+                _num(p99 / theirs if p99 is not None and theirs else None, "{:.2f}", "×"),
+                f"≤ {P99_TARGET_MS:g} ms",
+                _status(p99, P99_TARGET_MS),
+                p99,
+            )
+        )
+    return rows
+
+
+def _other_rows(results: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    startup = results.get("startup") or {}
+    ours = (startup.get("ours") or {}).get("median_ready_ms")
+    theirs = (startup.get("prism") or {}).get("median_ready_ms")
+    runs = len((startup.get("ours") or {}).get("runs", []))
+    rows.append(
+        _row(
+            f"start-up to first 200 (median of {runs})",
+            _num(ours / 1000 if ours else None, "{:.2f}", " s"),
+            _num(theirs / 1000 if theirs else None, "{:.2f}", " s"),
+            _num(ours / theirs if ours and theirs else None, "{:.2f}", "×"),
+            f"≤ {STARTUP_TARGET_MS / 1000:g} s",
+            _status(ours, STARTUP_TARGET_MS),
+            ours,
+        )
+    )
+    reset = results.get("reset") or {}
+    value = reset.get("median_ms")
+    rows.append(
+        _row(
+            f"`POST /_mock/reset` with {reset.get('tasks', 0):,} tasks (median of "
+            f"{len(reset.get('runs', []))})",
+            _num(value, "{:.1f}", " ms"),
+            "—",
+            "—",
+            f"≤ {RESET_TARGET_MS:g} ms",
+            _status(value, RESET_TARGET_MS),
+            value,
+        )
+    )
+    memory = results.get("memory") or {}
+    prism_idle = _mb(
+        ((results.get("http") or {}).get("memory_kib") or {}).get("prism", {}).get("start")
+    )
+    idle = _mb(memory.get("idle_kib"))
+    loaded = _mb(memory.get("loaded_kib"))
+    rows.append(
+        _row(
+            "RSS idle (after the first request)",
+            _num(idle, "{:.1f}", " MB"),
+            _num(prism_idle, "{:.1f}", " MB"),
+            _num(idle / prism_idle if idle and prism_idle else None, "{:.2f}", "×"),
+            f"≤ {RSS_IDLE_TARGET_MB:g} MB",
+            _status(idle, RSS_IDLE_TARGET_MB),
+            idle,
+        )
+    )
+    rows.append(
+        _row(
+            f"RSS with {memory.get('tasks', 0):,} pending tasks",
+            _num(loaded, "{:.1f}", " MB"),
+            "—",
+            "—",
+            f"≤ {RSS_LOADED_TARGET_MB:g} MB",
+            _status(loaded, RSS_LOADED_TARGET_MB),
+            loaded,
+        )
+    )
+    renders = results.get("render") or []
+    for quality, label in (("basic", "2K"), ("high", "4K")):
+        mine = [r for r in renders if r["quality"] == quality]
+        worst = max(mine, key=lambda r: r["p50_ms"]) if mine else None
+        value = worst["p50_ms"] if worst else None
+        where = (
+            f", slowest {worst['aspect_ratio']} {worst['width']}×{worst['height']}" if worst else ""
+        )
+        rows.append(
+            _row(
+                f"PNG render p50, {label} ({len(mine)} ratios{where})",
+                _num(value, "{:.1f}", " ms"),
+                "—",
+                "—",
+                f"≤ {PNG_TARGETS_MS[quality]:g} ms",
+                _status(value, PNG_TARGETS_MS[quality]),
+                value,
+            )
+        )
+    callbacks = results.get("callbacks") or {}
+    value = callbacks.get("all_callbacks_s")
+    rows.append(
+        _row(
+            f"{callbacks.get('tasks', 0):,} tasks with callbacks, one manual-clock advance",
+            _num(value, "{:.2f}", " s") if not callbacks.get("timed_out") else "timed out",
+            "—",
+            "—",
+            f"≤ {CALLBACKS_TARGET_S:g} s",
+            "missed" if callbacks.get("timed_out") else _status(value, CALLBACKS_TARGET_S),
+            value,
+        )
+    )
+    webhooks = results.get("webhooks") or {}
+    for round_ in webhooks.get("rounds", []):
+        rows.append(
+            _row(
+                f"webhook deliveries/s, {round_['mode']} ({webhooks['tasks']:,} tasks, "
+                f"{webhooks['webhook_workers']} workers)",
+                _num(round_["deliveries_per_s"], "{:,.0f}", "/s"),
+                "—",
+                "—",
+                "(no target)",
+                "—",
+                round_["deliveries_per_s"],
+            )
+        )
+    return rows
+
+
+def targets(results: dict[str, Any]) -> list[Row]:
+    """Every figure of the issue with its target and whether it is met."""
+    return _http_rows(results) + _other_rows(results)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _cells_table(results: dict[str, Any]) -> list[str]:
+    http = results.get("http") or {}
+    rows = []
+
+    def side(found: dict[str, Any] | None) -> list[str]:
+        if not found:
+            return ["—"] * 4
+        errors = found["non_2xx"] + sum(found["socket_errors"].values())
+        return [
+            _num(found["rps"]),
+            _num(found["p50_ms"], "{:.1f}"),
+            _num(found["p99_ms"], "{:.1f}"),
+            f"{errors:,}",
+        ]
+
+    for cell in http.get("cells", []):
+        rows.append(
+            [cell["route"], str(cell["connections"])]
+            + side(cell.get("ours"))
+            + side(cell.get("prism"))
+            + [_num(cell.get("ratio"), "{:.2f}", "×")]
+        )
+    header = ["route", "conns", "ours req/s", "p50 ms", "p99 ms", "errors"]
+    header += ["Prism req/s", "p50 ms", "p99 ms", "errors", "ours/Prism"]
+    return _table(header, rows)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    meta = results["meta"]
+    rows = results.get("targets") or targets(results)
+    met = sum(1 for r in rows if r["status"] == "met")
+    judged = sum(1 for r in rows if r["status"] in ("met", "missed"))
+    http = results.get("http") or {}
+    lines = [
+        f"# seedream-mock benchmark ({meta['mode']})",
+        "",
+        f"seedream-mock {meta['version']}, {meta['started_at']}, {meta['cpus']} CPUs, "
+        f"Python {meta['python']}, {meta['platform']}; load: {meta['load_tool']} "
+        f"({meta['load_note']}); Prism {meta['prism']}. {meta['seconds']:g} s in all.",
+        "",
+    ]
+    if meta["mode"] == "smoke":
+        lines += ["**Smoke run**: tiny durations and counts; not comparable to the targets.", ""]
+    lines += [f"**{met} of {judged} targets met.**", ""]
+    lines += _table(
+        ["figure", "seedream-mock", "Prism", "ours/Prism", "target", "status"],
+        [[r["figure"], r["ours"], r["prism"], r["ratio"], r["target"], r["status"]] for r in rows],
+    )
+    if http.get("cells"):
+        warmup = f"a {http['warmup_s']:g} s" if http["warmup_s"] else "a 20-request"
+        if http["max_requests"] is None:
+            how = f"{http['tool']}, {http['seconds']:g} s after {warmup} warm-up"
+            latency = "wrk --latency"
+        else:
+            how = (
+                f"the Python load generator, at most {http['max_requests']:,} requests within "
+                f"{http['seconds']:g} s after {warmup} warm-up"
+            )
+            latency = "the clients' own timing"
+        lines += [
+            "",
+            f"Every HTTP cell ({how}; req/s counts every answer; errors are non-2xx answers "
+            f"plus socket errors; latency percentiles from {latency}; the mock is reset before "
+            "each of its cells):",
+            "",
+        ]
+        lines += _cells_table(results)
+        lines += [
+            "",
+            f"- the mock, started as `make run` starts it, wrote {http['mock_stdout_lines']:,} "
+            f"request-log lines to stdout and {http['mock_stderr_lines']:,} lines to stderr "
+            "(waitress's `Task queue depth is N` warnings: a request waited for a free thread)",
+        ]
+    details = _detail_lines(results)
+    if details and not lines[-1].startswith("- "):
+        lines.append("")  # a list right after the last one, else after a blank line
+    lines += details
+    if results.get("errors"):
+        lines += ["", "Failed phases:", ""] + [f"- {e}" for e in results["errors"]]
+    return "\n".join(lines) + "\n"
+
+
+def _detail_lines(results: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    add: Callable[[str], None] = lines.append
+    reset = results.get("reset")
+    if reset:
+        times = ", ".join(f"{r['reset_ms']:.1f}" for r in reset["runs"])
+        add(
+            f"- reset: {times} ms with "
+            f"{reset['tasks']:,} tasks; {reset['empty_median_ms']:.1f} ms with none"
+        )
+    memory = results.get("memory")
+    if memory:
+        add(
+            f"- RSS: {_mb(memory['at_banner_kib'])} MB at the banner, {_mb(memory['idle_kib'])} "
+            f"MB after the first request, {_mb(memory['loaded_kib'])} MB with "
+            f"{memory['tasks']:,} tasks (created at {memory['fill']['rps']:,.0f}/s by "
+            "16 keep-alive Python clients)"
+        )
+    callbacks = results.get("callbacks")
+    if callbacks:
+        add(
+            f"- callbacks: the advance call took {_num(callbacks['advance_s'], '{:.2f}', ' s')}; "
+            f"{callbacks['distinct_tasks']:,} of {callbacks['tasks']:,} tasks called back "
+            f"({callbacks['received']:,} POSTs, {callbacks['deliveries_per_s']:,.0f}/s)"
+            + (
+                f"; advance error: {callbacks['advance_error']}"
+                if callbacks["advance_error"]
+                else ""
+            )
+        )
+    return lines
