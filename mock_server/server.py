@@ -6,6 +6,7 @@ is the same server a user runs.
 
 from __future__ import annotations
 
+import logging
 import threading
 from types import TracebackType
 from typing import Any
@@ -15,6 +16,10 @@ from waitress.server import create_server
 from mock_server.app import create_app
 from mock_server.config import Settings
 from mock_server.emulator import Emulator
+
+# waitress warns "Task queue depth is N" whenever a request waits for a free thread: thousands
+# of stderr lines under load, and nothing a user can act on beyond --threads.
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 class MockServer:
