@@ -39,8 +39,7 @@ class Reply:
 
     def expect(self, status: int, schema: str) -> Any:
         """The JSON body, after checking the status and that the body conforms to `schema`."""
-        if self.status != status:
-            raise AssertionError(f"expected HTTP {status}, got {self.status}: {self.body[:500]!r}")
+        self.expect_json(status)
         errors = self.schema_errors(schema)
         if errors:
             raise AssertionError(f"HTTP {status} body breaks the {schema} schema: {errors}")

@@ -139,7 +139,7 @@ class Control:
                 and (model is None or t.model == model)
             ]  # fmt: skip
             now = self.mock.clock.now()
-            base = self.mock.settings.public_url or self.mock.base_url
+            base = self.mock.result_base()
             lifetime = self.mock.settings.image_lifetime_seconds
             return [
                 {**documents.task_data(t, now, base, lifetime), "key": t.key}

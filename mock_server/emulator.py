@@ -59,7 +59,7 @@ class Emulator:
         self.base_url = f"http://{settings.host}:{settings.port}"  # the server sets the real one
         self.webhooks = Webhooks(
             settings, self.store, self.clock, self.scheduler, self.lock, self.events,
-            lambda: self.base_url, self._new_event_id,
+            self.result_base, self._new_event_id,
         )  # fmt: skip
         self.faults = Faults(settings.seed, self.clock.now)
         self.stopping = threading.Event()  # ends injected hangs and latencies at shutdown
@@ -167,12 +167,17 @@ class Emulator:
                 raise NotFoundError(f"No task {task_id} exists for this API key.", "task_id")
             return task
 
+    def result_base(self, request_base: str | None = None) -> str:
+        """Where result URLs point: --public-url, else the URL the client used, else the
+        server's own address (for callbacks, which have no request)."""
+        return self.settings.public_url or request_base or self.base_url
+
     def task_document(self, task: Task, base_url: str) -> dict[str, Any]:
         with self.lock:
             data = documents.task_data(
                 task,
                 self.clock.now(),
-                self.settings.public_url or base_url,
+                self.result_base(base_url),
                 self.settings.image_lifetime_seconds,
             )
             return documents.success(data)

@@ -33,8 +33,3 @@ def key_from_authorization(header: str | None) -> str:
     if not KEY_PATTERN.match(key):
         raise AuthenticationError("Invalid API key: API in One keys look like 'aio_…'.")
     return key
-
-
-def mask(key: str) -> str:
-    """A key as shown in logs and listings: prefix and last four characters."""
-    return key if len(key) <= 12 else f"{key[:6]}…{key[-4:]}"

@@ -105,7 +105,7 @@ class Webhooks:
         if task is None or task.callback_url is None:
             return
         data = documents.task_data(
-            task, event.at, self.settings.public_url or self._base_url(),
+            task, event.at, self._base_url(),
             self.settings.image_lifetime_seconds,
         )  # fmt: skip
         delivery = Delivery(
