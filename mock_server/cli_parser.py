@@ -56,7 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--host", help="address to bind (default 127.0.0.1; use 0.0.0.0 only on purpose)")
     add("--port", type=int, help="port to bind (default 8080; 0 picks a free one)")
     add("--public-url", help="base URL put in result links (default: the URL the client used)")
-    add("--threads", type=int, help="worker threads (default 16)")
+    add(
+        "--max-connections",
+        type=int,
+        help="connections held at once, each served by its own thread; more get a 503 "
+        "(default 1000)",
+    )
     add("--clock", choices=CLOCK_MODES, help="real (default), scaled (x --speed) or manual")
     add("--speed", type=float, help="clock speed for --clock scaled (default 1)")
     add("--clock-start", metavar="ISO", help="start the clock at this time (default: now)")

@@ -41,7 +41,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str | None = None
-    threads: int = 16
+    max_connections: int = 1000
 
     clock: ClockMode = "real"
     speed: float = 1.0
@@ -115,7 +115,7 @@ def _check(s: Settings) -> None:
     low, high = s.processing_seconds
     if s.pending_seconds < 0 or low < 0 or high < low:
         raise ConfigError("timeline: pending_seconds >= 0 and 0 <= processing min <= max")
-    for name in ("max_prompt_chars", "max_body_bytes", "threads", "max_tasks"):
+    for name in ("max_prompt_chars", "max_body_bytes", "max_connections", "max_tasks"):
         if getattr(s, name) < 1:
             raise ConfigError(f"{name} must be at least 1")
     if s.price < 0 or any(v < 0 for v in s.prices.values()):
@@ -185,7 +185,7 @@ def _moment(value: Any) -> float:
 
 _CONVERTERS: dict[str, Any] = {
     "port": int,
-    "threads": int,
+    "max_connections": int,
     "speed": float,
     "seed": int,
     "default_credits": int,

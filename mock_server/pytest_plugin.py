@@ -45,9 +45,7 @@ def seedream_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     seed = pytestconfig.getoption("--seedream-mock-seed")
     clock: ClockMode = pytestconfig.getoption("--seedream-mock-clock") or "manual"
     speed = pytestconfig.getoption("--seedream-mock-speed") or (100.0 if clock == "scaled" else 1.0)
-    settings = Settings(
-        port=0, clock=clock, speed=speed, seed=0 if seed is None else seed, threads=8
-    )
+    settings = Settings(port=0, clock=clock, speed=speed, seed=0 if seed is None else seed)
     server = MockServer(settings)
     scenario = pytestconfig.getini("seedream_mock_scenario")
     if scenario:

@@ -1,25 +1,29 @@
-"""A real-socket server around one emulator (waitress, threaded): start(), base_url, stop().
+"""A real-socket server around one emulator: bind(), start() or serve_forever(), base_url, stop().
 
-Used by the CLI, by the tests and later by the pytest plugin, so that what the tests exercise
-is the same server a user runs.
+Used by the CLI, by the tests and by the pytest plugin, so that what the tests exercise is the
+same server a user runs. The HTTP itself is `mock_server.httpd` (a thread per connection).
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from types import TracebackType
 from typing import Any
 
-from waitress.server import create_server
-
 from mock_server.app import create_app
 from mock_server.config import Settings
+from mock_server.documents import to_json_bytes
 from mock_server.emulator import Emulator
+from mock_server.httpd import HttpServer, Limits
 
-# waitress warns "Task queue depth is N" whenever a request waits for a free thread: thousands
-# of stderr lines under load, and nothing a user can act on beyond --threads.
-logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+_ERROR_TYPES = {500: "api_error", 503: "upstream_error"}
+
+
+def error_body(status: int, message: str) -> bytes:
+    """The API's error envelope for a request the server refuses before the app sees it."""
+    kind = _ERROR_TYPES.get(status, "invalid_request_error")
+    error = {"code": status, "message": message, "type": kind, "param": None}
+    return to_json_bytes({"error": error})
 
 
 class MockServer:
@@ -29,7 +33,7 @@ class MockServer:
         self.settings = settings or Settings()
         self.emulator = Emulator(self.settings)
         self.app = create_app(self.settings, self.emulator)
-        self._server: Any = None
+        self._server: HttpServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
@@ -37,7 +41,7 @@ class MockServer:
     def port(self) -> int:
         if self._server is None:
             raise RuntimeError("the server is not started")
-        return int(self._server.effective_port)
+        return self._server.port
 
     @property
     def base_url(self) -> str:
@@ -47,18 +51,24 @@ class MockServer:
 
     def bind(self) -> MockServer:
         """Open the listening socket (so `port` is known) without serving yet."""
-        self._server = create_server(
-            self.app,
-            host=self.settings.host,
-            port=self.settings.port,
-            threads=self.settings.threads,
-            ident="seedream-mock",
-            asyncore_loop_timeout=0.5,
-            channel_timeout=30,
-            connection_limit=1000,
-        )
+        limits = Limits(max_body_bytes=self.settings.max_body_bytes,
+                        max_connections=self.settings.max_connections)  # fmt: skip
+        self._server = HttpServer(self.app, self.settings.host, self.settings.port,
+                                  limits=limits, error_body=error_body,
+                                  inline=self._inline)  # fmt: skip
         self.emulator.base_url = self.base_url
         return self
+
+    def _inline(self, environ: dict[str, Any]) -> bool:
+        """The two hot routes run on the server's loop thread (no hand-off), unless a fault rule
+        is active: a rule may delay or hang the request, and that must only hold up its own."""
+        if self.emulator.faults.active:
+            return False
+        method: str = environ["REQUEST_METHOD"]
+        path: str = environ["PATH_INFO"]
+        if method == "GET":
+            return path.startswith("/api/v1/tasks/")
+        return method == "POST" and path == "/api/v1/images/generations"
 
     def start(self) -> MockServer:
         """Bind if needed and serve from a background thread."""
@@ -80,18 +90,10 @@ class MockServer:
             self.emulator.stop()
 
     def _loop(self) -> None:
-        server = self._server
-        try:
-            while not self._stopping.is_set():
-                server.asyncore.loop(timeout=0.5, map=server._map, count=1)
-        finally:
-            # Shut down in the loop's own thread: stop accepting, let running requests
-            # finish, then close whatever connections remain.
-            server.del_channel()
-            server.socket.close()
-            server.task_dispatcher.shutdown(timeout=5)
-            for channel in list(server._map.values()):
-                channel.close()
+        assert self._server is not None
+        if self._stopping.is_set():  # stopped before it started
+            self._server.stop_soon()
+        self._server.serve_forever()
 
     def stop_soon(self) -> None:
         """Ask the serving loop to end; safe from a signal handler or another thread, and
@@ -100,7 +102,7 @@ class MockServer:
             return
         self._stopping.set()
         if self._server is not None:
-            self._server.pull_trigger()
+            self._server.stop_soon()
 
     def stop(self) -> None:
         """Stop serving, then stop the emulator (which finishes or reports webhook deliveries)."""

@@ -8,10 +8,6 @@ never learns it). Task and webhook faults travel on to `Emulator.submit`.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import socket
-import struct
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -20,6 +16,7 @@ from mock_server.api._http import emulator
 from mock_server.api.envelope import error_response
 from mock_server.errors import ApiError, RateLimitError
 from mock_server.faults import FAULT_HEADER, NO_FAULTS, Decision, RequestFacts
+from mock_server.httpd import CONNECTION_KEY, Connection
 
 ROUTES = {
     "public.create_generation": "generations",
@@ -140,26 +137,17 @@ def _act(action: dict[str, Any]) -> Response:
 
 
 def _cut(action: dict[str, Any]) -> Response:
-    """Close (FIN), reset (RST) or hang the connection; nothing the client can read is sent."""
+    """Close (FIN), reset (RST) or hang the connection; nothing the client can read is sent.
+    A hang holds only this request's thread, and ends early when the client gives up."""
+    connection: Connection = request.environ[CONNECTION_KEY]
     if action["type"] == "hang":
         seconds = min(float(action.get("seconds", HANG_CAP_SECONDS)), HANG_CAP_SECONDS)
-        emulator().stopping.wait(seconds)
-    channel = request.environ["waitress.client_disconnected"].__self__
-    with contextlib.suppress(OSError):  # the client may have gone away first
-        if action["type"] == "reset":
-            _reset(channel.socket)
-        else:
-            channel.socket.shutdown(socket.SHUT_RDWR)
+        connection.wait_for_hangup(seconds, emulator().stopping)
+    if action["type"] == "reset":
+        connection.reset()
+    else:
+        connection.close()
     return Response(b"", status=200)
-
-
-def _reset(connection: socket.socket) -> None:
-    """Send an RST: with SO_LINGER 0 the last close of a TCP socket resets it. The server
-    still owns the descriptor, so a dummy socket is put in its place (dup2) — which closes the
-    real one — and the server's writes then fail quietly as on any vanished client."""
-    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    with socket.socket() as dummy:
-        os.dup2(dummy.fileno(), connection.fileno())
 
 
 def register_fault_hooks(app: Flask) -> None:

@@ -22,7 +22,7 @@ def test_strict_mode_accepts_only_configured_keys(serve: Serve) -> None:
 
 
 def test_concurrent_submits_never_overspend(serve: Serve) -> None:
-    server, api = serve(keys={"aio_race": 120}, threads=8)
+    server, api = serve(keys={"aio_race": 120})
     racer = api.with_key("aio_race")
     statuses: list[int] = []
     lock = threading.Lock()

@@ -177,7 +177,7 @@ def test_redirect_is_not_followed(serve: Serve, hooks: WebhookReceiver) -> None:
 def test_concurrent_submissions_get_exactly_one_delivery_each(
     serve: Serve, hooks: WebhookReceiver
 ) -> None:
-    _, api = serve(clock="scaled", speed=1000, keys={"aio_load": 100_000}, threads=16)
+    _, api = serve(clock="scaled", speed=1000, keys={"aio_load": 100_000})
     loaded = api.with_key("aio_load")
     task_ids: list[str] = []
     lock = threading.Lock()

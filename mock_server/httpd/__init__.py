@@ -1,0 +1,7 @@
+"""seedream-mock's own HTTP/1.1 server for its WSGI app (see `server.py` for why it exists)."""
+
+from mock_server.httpd.connection import CONNECTION_KEY, Connection
+from mock_server.httpd.requests import Limits
+from mock_server.httpd.server import HttpServer
+
+__all__ = ["CONNECTION_KEY", "Connection", "HttpServer", "Limits"]

@@ -1,0 +1,106 @@
+"""Running the WSGI app for one request and turning its answer into bytes for the wire."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from email.utils import formatdate
+from typing import Any
+
+log = logging.getLogger("mock_server.httpd")
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+_NO_BODY_STATUSES = frozenset({204, 304})
+REASONS = {400: "Bad Request", 413: "Content Too Large", 417: "Expectation Failed",
+           431: "Request Header Fields Too Large", 500: "Internal Server Error",
+           501: "Not Implemented", 503: "Service Unavailable",
+           505: "HTTP Version Not Supported"}  # fmt: skip
+
+
+@dataclass
+class Answer:
+    """What the app said: status line text, headers, the whole body (bodies here are small
+    and bounded, so buffering them keeps the writer simple)."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class Date:
+    """The `Date` header, formatted once a second rather than once a request."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def now(self) -> str:
+        second = int(time.time())
+        if second != self._second:
+            self._text, self._second = formatdate(second, usegmt=True), second
+        return self._text
+
+
+def run_app(app: WsgiApp, environ: dict[str, Any]) -> Answer | None:
+    """The app's answer, or None when it failed (a bug: logged, answered 500 by the caller)."""
+    started: list[Any] = []
+    written: list[bytes] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if exc_info and started:
+            raise exc_info[1].with_traceback(exc_info[2])
+        started[:] = [status, headers]
+        return written.append
+
+    try:
+        result = app(environ, start_response)
+        try:
+            written.extend(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+    except Exception:
+        log.exception("the app failed on %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"])
+        return None
+    if not started:
+        log.error("the app never called start_response on %s", environ["PATH_INFO"])
+        return None
+    return Answer(started[0], started[1], b"".join(written))
+
+
+def encode(answer: Answer, *, head_only: bool, keep_alive: bool, http10: bool, date: str,
+           server: str) -> tuple[bytes, bool]:  # fmt: skip
+    """The bytes to send, and whether the connection stays open after them (the app may ask
+    to close it with `Connection: close`)."""
+    lines = [f"HTTP/1.1 {answer.status}\r\n"]
+    has_length = False
+    for name, value in answer.headers:
+        lowered = name.lower()
+        if lowered == "connection":
+            keep_alive = keep_alive and "close" not in value.lower()
+            continue
+        if lowered == "transfer-encoding":  # the body is sent whole, with its length
+            continue
+        has_length = has_length or lowered == "content-length"
+        lines.append(f"{name}: {value}\r\n")
+    bodiless = head_only or int(answer.status[:3]) in _NO_BODY_STATUSES
+    if not has_length and not bodiless:
+        lines.append(f"Content-Length: {len(answer.body)}\r\n")
+    lines.append(f"Date: {date}\r\nServer: {server}\r\n")
+    if not keep_alive:
+        lines.append("Connection: close\r\n")
+    elif http10:
+        lines.append("Connection: keep-alive\r\n")
+    lines.append("\r\n")
+    head = "".join(lines).encode("latin-1")
+    return (head if bodiless else head + answer.body), keep_alive
+
+
+def refusal(status: int, body: bytes, *, date: str, server: str) -> bytes:
+    """A complete answer (then the connection closes) for a request the app never saw."""
+    head = (f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"Date: {date}\r\nServer: {server}\r\nConnection: close\r\n\r\n")  # fmt: skip
+    return head.encode("latin-1") + body
