@@ -68,7 +68,7 @@ class HttpResult:
     cells: list[Cell] = field(default_factory=list)
     memory_kib: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     mock_stdout_lines: int = 0  # the request log: one line per request (`make run`'s default)
-    mock_stderr_lines: int = 0  # mostly waitress's "Task queue depth is N" warnings
+    mock_stderr_lines: int = 0  # the shutdown line; anything more is unusual
     mock_stderr_sample: list[str] = field(default_factory=list)
     prism_log_tail: str = ""
 

@@ -293,7 +293,7 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             f"- the mock, started as `make run` starts it, wrote {http['mock_stdout_lines']:,} "
             f"request-log lines to stdout and {http['mock_stderr_lines']:,} lines to stderr "
-            "(waitress's `Task queue depth is N` warnings: a request waited for a free thread)",
+            "(one of them is its shutdown line)",
         ]
     details = _detail_lines(results)
     if details and not lines[-1].startswith("- "):

@@ -1,0 +1,25 @@
+"""The mock's WSGI app for other servers to run (bench/wsgi_servers.py): manual clock, credits
+that never run out, no request log, start-up objects frozen out of the GC as `serve` does."""
+
+from __future__ import annotations
+
+import gc
+
+from flask import Flask
+
+from mock_server.app import create_app
+from mock_server.config import Settings
+from mock_server.emulator import Emulator
+
+
+def make() -> Flask:
+    settings = Settings(
+        clock="manual", keys={"aio_your_api_key": 1_000_000_000}, log_requests="off"
+    )
+    emulator = Emulator(settings)
+    emulator.start()
+    app = create_app(settings, emulator)
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(5000, 50, 100)
+    return app
