@@ -113,6 +113,8 @@ class MockServer:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self._server is not None:
+            self._server.close()  # bound but never served: its sockets are still open
         self.emulator.stop()
 
     def __enter__(self) -> MockServer:

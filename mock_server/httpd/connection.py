@@ -32,6 +32,7 @@ class Connection:
         self.reading = True  # False once no further request will be read
         self.closing = False  # close as soon as the outbox is sent
         self.head: Head | None = None  # the request being read, once its head is complete
+        self.scanned = 0  # bytes of the inbox already searched for the end of a head
         self.continued = False  # "100 Continue" sent for the request being read
         self.last_active = time.monotonic()
         self.cut: Cut | None = None
@@ -54,8 +55,10 @@ class Connection:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
-                if selector.select(min(left, 0.1)) and self._peer_closed():
-                    return True
+                if selector.select(min(left, 0.1)):
+                    if self._peer_closed():
+                        return True
+                    stop.wait(min(left, 0.1))  # bytes waiting (a pipelined request): no spin
         return False
 
     def _peer_closed(self) -> bool:

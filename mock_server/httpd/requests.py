@@ -8,7 +8,7 @@ the API's error shape, then the connection closes) when it can never be read.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -47,18 +47,30 @@ class Head:
     chunked: bool
     length: int  # Content-Length (0 when chunked or absent)
     expects_continue: bool
+    chunks: _Chunks | None = None  # a chunked body read so far
 
     @property
     def too_large(self) -> bool:
         return self.length < 0
 
 
-def parse_head(buffer: bytearray, limits: Limits) -> Head | None:
+@dataclass
+class _Chunks:
+    """Where decoding a chunked body stands, so each arrival only reads the new bytes."""
+
+    at: int  # offset in the buffer of the next chunk-size line (or trailer line)
+    parts: list[bytes] = field(default_factory=list)
+    size: int = 0
+    in_trailer: bool = False
+
+
+def parse_head(buffer: bytearray, limits: Limits, scanned: int = 0) -> Head | None:
     """The head at the start of `buffer` (blank lines before it dropped), or None until it is
-    all there."""
+    all there. `scanned`: how many bytes an earlier call already searched (they are not again)."""
     while buffer[:2] == b"\r\n":  # tolerated between requests (RFC 9112 section 2.2)
         del buffer[:2]
-    end = buffer.find(b"\r\n\r\n", 0, limits.max_head_bytes + 4)
+        scanned = 0
+    end = buffer.find(b"\r\n\r\n", max(0, scanned - 3), limits.max_head_bytes + 4)
     if end < 0:
         if len(buffer) > limits.max_head_bytes:
             raise RequestError(431, f"The request head is over {limits.max_head_bytes} bytes.")
@@ -123,55 +135,54 @@ def take_body(buffer: bytearray, head: Head, limits: Limits) -> bytes | None:
         body = bytes(buffer[head.size : end])
         del buffer[:end]
         return body
-    found = _dechunk(buffer, head.size, limits.max_body_bytes)
-    if found is None:
+    head.chunks = head.chunks or _Chunks(head.size)
+    finished = _dechunk(buffer, head.chunks, limits.max_body_bytes)
+    if finished is None:
         return None
-    body, end = found
-    if end < 0:  # over the limit
+    if finished < 0:  # over the limit
         head.length = -1
         head.environ["CONTENT_LENGTH"] = str(limits.max_body_bytes + 1)
         del buffer[:]
         return b""
-    del buffer[:end]
+    del buffer[:finished]
+    body = b"".join(head.chunks.parts)
     head.environ["CONTENT_LENGTH"] = str(len(body))
     return body
 
 
-def _dechunk(buffer: bytearray, start: int, limit: int) -> tuple[bytes, int] | None:
-    """(body, end offset) of a complete chunked body from `start`; (b"", -1) once it is over
-    `limit`; None while incomplete."""
-    chunks: list[bytes] = []
-    size = 0
-    at = start
-    while True:
-        eol = buffer.find(b"\r\n", at, at + 1024)
+def _dechunk(buffer: bytearray, state: _Chunks, limit: int) -> int | None:
+    """Read on from `state`: the end offset once the body and its trailer are complete, -1
+    once the body is over `limit`, None while more bytes are needed."""
+    while not state.in_trailer:
+        eol = buffer.find(b"\r\n", state.at, state.at + 1024)
         if eol < 0:
-            if len(buffer) - at > 1024:
+            if len(buffer) - state.at > 1024:
                 raise RequestError(400, "A chunk size line of the chunked body is too long.")
             return None
-        digits = bytes(buffer[at:eol]).split(b";", 1)[0].strip()
+        digits = bytes(buffer[state.at : eol]).split(b";", 1)[0].strip()
         if not _HEX.fullmatch(digits):
             raise RequestError(400, "A chunk of the chunked body has no valid size line.")
         length = int(digits, 16)
-        at = eol + 2
         if length == 0:
+            state.at, state.in_trailer = eol + 2, True
             break
-        size += length
-        if size > limit:
-            return b"", -1
-        if len(buffer) < at + length + 2:
+        if state.size + length > limit:
+            return -1
+        start = eol + 2
+        if len(buffer) < start + length + 2:
             return None
-        if buffer[at + length : at + length + 2] != b"\r\n":
+        if buffer[start + length : start + length + 2] != b"\r\n":
             raise RequestError(400, "A chunk of the chunked body is longer than its size says.")
-        chunks.append(bytes(buffer[at : at + length]))
-        at += length + 2
+        state.parts.append(bytes(buffer[start : start + length]))
+        state.size += length
+        state.at = start + length + 2
     while True:  # trailer fields, then the blank line
-        eol = buffer.find(b"\r\n", at)
+        eol = buffer.find(b"\r\n", state.at)
         if eol < 0:
             return None
-        if eol == at:
-            return b"".join(chunks), eol + 2
-        at = eol + 2
+        if eol == state.at:
+            return eol + 2
+        state.at = eol + 2
 
 
 def _set_target(environ: dict[str, Any], target: str) -> None:

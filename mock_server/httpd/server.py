@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import io
+import logging
 import selectors
 import socket
 import struct
@@ -28,6 +29,7 @@ from mock_server.httpd.connection import CONNECTION_KEY, Connection
 from mock_server.httpd.requests import Head, Limits, RequestError, parse_head, take_body
 from mock_server.httpd.wsgi import Answer, Date, WsgiApp, encode, refusal, run_app
 
+log = logging.getLogger("mock_server.httpd")
 ErrorBody = Callable[[int, str], bytes]
 Inline = Callable[[dict[str, Any]], bool]
 READ, WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
@@ -85,12 +87,14 @@ class HttpServer:
             collections.deque()
         )
         self._selector = selectors.DefaultSelector()
+        self._serving = False
         self._connections: dict[Connection, float | None] = {}  # -> lingering deadline
 
     # -- the loop -------------------------------------------------------------------------------
 
     def serve_forever(self, grace_s: float = 5.0) -> None:
         """Serve until `stop_soon()`; then finish running requests (up to `grace_s`) and close."""
+        self._serving = True
         self._selector.register(self._listener, READ, _LISTENER)
         self._selector.register(self._wake_r, READ, _WAKE)
         try:
@@ -109,6 +113,15 @@ class HttpServer:
             self._wake_r.close()
             self._wake_w.close()
 
+    def close(self) -> None:
+        """Release the sockets of a server that was bound but never served (serving closes
+        them itself when it ends)."""
+        if not self._serving:
+            self._listener.close()
+            self._wake_r.close()
+            self._wake_w.close()
+            self._selector.close()
+
     def stop_soon(self) -> None:
         """Ask `serve_forever` to return; safe from any thread or a signal handler."""
         self._stopping.set()
@@ -126,17 +139,31 @@ class HttpServer:
                 with contextlib.suppress(OSError):
                     self._wake_r.recv(4096)
             else:
-                connection: Connection = key.data
-                if mask & WRITE:
-                    self._flush(connection)
-                if mask & READ and connection in self._connections:
-                    self._receive(connection)
+                self._guarded(self._on_ready, key.data, mask)
         while self._finished:
-            connection, request, answer = self._finished.popleft()
-            connection.busy = False
-            if connection in self._connections:
-                self._answer(connection, request, answer)
-                self._process(connection)
+            self._guarded(self._on_finished, *self._finished.popleft())
+
+    def _guarded(self, step: Callable[..., None], connection: Connection, *args: Any) -> None:
+        """One connection's step; a bug in it costs that connection, never the loop."""
+        try:
+            step(connection, *args)
+        except Exception:
+            log.exception("seedream-mock's HTTP server failed on a connection; closing it")
+            self._drop(connection)
+
+    def _on_ready(self, connection: Connection, mask: int) -> None:
+        if mask & WRITE:
+            self._flush(connection)
+        if mask & READ and connection in self._connections:
+            self._receive(connection)
+
+    def _on_finished(
+        self, connection: Connection, request: _Request, answer: Answer | None
+    ) -> None:
+        connection.busy = False
+        if connection in self._connections:
+            self._answer(connection, request, answer)
+            self._process(connection)
 
     def _drain(self, grace_s: float) -> None:
         """Stop accepting; close idle connections; let requests in flight finish and be sent."""
@@ -251,9 +278,9 @@ class HttpServer:
                 self._watch(connection)
             return
         connection.inbox += data
-        if len(connection.inbox) > self._inbox_cap and connection.head is None:
-            limit = self.limits.max_head_bytes
-            self._refuse(connection, RequestError(431, f"The request head is over {limit} bytes."))
+        if len(connection.inbox) > self._inbox_cap:  # unread bytes past any request's bounds
+            self._refuse(connection, RequestError(413, "The request is larger than this server "
+                                                       "reads; send a smaller body."))  # fmt: skip
             return
         self._process(connection)
 
@@ -261,10 +288,13 @@ class HttpServer:
         """Start every complete request in the inbox, in order, until one goes to a thread."""
         while self._ready_for_more(connection):
             try:
-                head = connection.head or parse_head(connection.inbox, self.limits)
+                head = connection.head or parse_head(
+                    connection.inbox, self.limits, connection.scanned
+                )
                 if head is None:
+                    connection.scanned = len(connection.inbox)
                     break
-                connection.head = head
+                connection.head, connection.scanned = head, 0
                 if head.expects_continue and not connection.continued:
                     connection.continued = True
                     connection.outbox += b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -280,10 +310,15 @@ class HttpServer:
             if self.inline(request.environ):
                 self._answer(connection, request, run_app(self.app, request.environ))
                 continue
-            connection.busy = True
             worker = threading.Thread(target=self._work, args=(connection, request),
                                       name="seedream-http-request", daemon=True)  # fmt: skip
-            worker.start()
+            try:
+                worker.start()
+            except RuntimeError:  # the system has no thread left to give
+                busy = "The server has no thread free for this request; retry shortly."
+                self._refuse(connection, RequestError(503, busy))
+                return
+            connection.busy = True
         if self._connections.get(connection, 0) is None:
             self._watch(connection)
 
@@ -321,9 +356,14 @@ class HttpServer:
             self._refuse(connection, RequestError(500, "The mock server hit an internal error."))
             return
         keep_alive = request.keep_alive and connection.reading and not self._stopping.is_set()
-        data, keep_alive = encode(answer, head_only=request.head_only, keep_alive=keep_alive,
-                                  http10=request.environ["SERVER_PROTOCOL"] == "HTTP/1.0",
-                                  date=self._date.now(), server=self.server_header)  # fmt: skip
+        try:
+            data, keep_alive = encode(answer, head_only=request.head_only, keep_alive=keep_alive,
+                                      http10=request.environ["SERVER_PROTOCOL"] == "HTTP/1.0",
+                                      date=self._date.now(), server=self.server_header)  # fmt: skip
+        except (UnicodeEncodeError, ValueError):  # a status or header HTTP cannot carry
+            log.exception("the app's answer to %s cannot be sent", request.environ["PATH_INFO"])
+            self._refuse(connection, RequestError(500, "The mock server hit an internal error."))
+            return
         connection.outbox += data
         if not keep_alive:
             connection.reading = False

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from contracts.client import Client
 from contracts.loader import validator
+from mock_server.config import Settings
 from mock_server.httpd import Connection, HttpServer, Limits
 from mock_server.server import MockServer, error_body
 
@@ -38,6 +39,9 @@ def echo_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> lis
         raise RuntimeError("a bug in the app")
     if path == "/silent":
         return [b"never started"]
+    if path == "/snowman":
+        start_response("200 OK", [("X-Name", "\u2603")])
+        return [b"a header latin-1 cannot carry"]
     if path == "/big":
         body = bytes(range(256)) * (5 * 4096)  # 5 MiB
         start_response("200 OK", [("Content-Type", "application/octet-stream")])
@@ -306,12 +310,58 @@ def test_an_idle_connection_is_closed_after_the_timeout(echo: Echo) -> None:
 # -- the app, the loop and the threads -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/boom", "/silent"])
+@pytest.mark.parametrize("path", ["/boom", "/silent", "/snowman"])
 def test_an_app_that_fails_gets_a_500_in_the_error_shape(echo: Echo, path: str) -> None:
     server = echo()
     status, headers, body = only(exchange(server.port, f"GET {path} HTTP/1.1\r\n\r\n".encode()))
     assert (status, headers["connection"]) == (500, "close")
     assert json.loads(body)["error"]["type"] == "api_error"
+
+
+def test_a_bug_in_the_server_costs_one_connection_not_the_server(
+    echo: Echo, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = echo()
+    real = server._process
+    calls: list[int] = []
+
+    def broken_once(connection: Connection) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in the loop")
+        real(connection)
+
+    monkeypatch.setattr(server, "_process", broken_once)
+    assert exchange(server.port, b"GET /first HTTP/1.1\r\n\r\n") == b""  # dropped, unanswered
+    assert seen(only(exchange(server.port, b"GET /second HTTP/1.1\r\n\r\n")))["path"] == "/second"
+    assert "failed on a connection" in caplog.text
+
+
+def test_a_chunked_body_padded_with_extensions_is_cut_off(echo: Echo) -> None:
+    server = echo(max_head_bytes=2048, max_body_bytes=2048)  # reads at most 8 KiB unanswered
+    padded = b"".join(b"1;" + b"x" * 900 + b"\r\na\r\n" for _ in range(12))
+    data = exchange(server.port, b"POST /p HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", padded)
+    status, _, body = only(data)
+    assert status == 413
+    assert "larger than this server reads" in json.loads(body)["error"]["message"]
+
+
+def test_a_bound_server_that_never_served_gives_its_port_back() -> None:
+    server = MockServer(Settings(port=0)).bind()
+    port = server.port
+    server.stop()
+    with socket.socket() as again:
+        again.bind(("127.0.0.1", port))  # free: the listener was closed
+
+
+def test_waiting_for_a_hangup_with_bytes_pending_does_not_spin() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        ours.setblocking(False)
+        theirs.sendall(b"GET /pipelined HTTP/1.1\r\n\r\n")
+        began = time.thread_time()
+        assert Connection(ours, ("127.0.0.1", 0)).wait_for_hangup(0.5, threading.Event()) is False
+        assert time.thread_time() - began < 0.2  # CPU time: it slept, it did not poll
 
 
 def test_a_slow_request_holds_up_nobody_else(echo: Echo) -> None:
