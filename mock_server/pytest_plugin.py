@@ -11,6 +11,7 @@ Installed with the package (entry point `pytest11`), so a test only asks for the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +39,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("seedream_mock_scenario", "scenario (shipped name or file) every test starts in")
 
 
+def _from_ini(config: pytest.Config, value: str) -> str:
+    """A relative scenario path in the ini file is relative to that file (as a reader of the ini
+    expects), not to wherever pytest was started; a shipped name stays a name."""
+    path = Path(value)
+    base = config.inipath.parent if config.inipath else config.rootpath
+    beside = base / path
+    return str(beside) if not path.is_absolute() and beside.exists() else value
+
+
 @pytest.fixture(scope="session")
 def seedream_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """One real server (real socket, 127.0.0.1, free port) for the whole session (per xdist
@@ -51,7 +61,7 @@ def seedream_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     if scenario:
         from mock_server import scenarios
 
-        server.emulator.start_scenario = scenarios.read_file(str(scenario))
+        server.emulator.start_scenario = scenarios.read_file(_from_ini(pytestconfig, scenario))
     server.start()
     yield server
     server.stop()

@@ -82,6 +82,29 @@ def test_scenario_is_the_start_state(seedream_mock):
     result.assert_outcomes(passed=1)
 
 
+def test_a_scenario_path_in_the_ini_is_relative_to_the_ini_file(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeini("[pytest]\nseedream_mock_scenario = scenarios/mine.json\n")
+    pytester.mkdir("scenarios")
+    (pytester.path / "scenarios" / "mine.json").write_text(
+        '{"name": "mine", "description": "36 credits", "key_mode": "strict",'
+        ' "keys": {"aio_your_api_key": 36}}'
+    )
+    tests = pytester.mkdir("deep")
+    (tests / "test_user.py").write_text(HEADER + """
+def test_the_ini_scenario_is_loaded(seedream_mock):
+    assert seedream_mock.server.emulator.scenario == "mine"
+    assert seedream_mock.credits.balance() == 36
+""")  # fmt: skip
+    monkeypatch.chdir(tests)  # pytest started from elsewhere than the ini's folder
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--rootdir", str(pytester.path), "-c",
+        str(pytester.path / "tox.ini"), str(tests), timeout=120,
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)
+
+
 def test_works_under_xdist_with_a_server_per_worker(pytester: pytest.Pytester) -> None:
     result = run(pytester, """
 import os
