@@ -123,6 +123,7 @@ def test_b(seedream_mock):
 def test_handle_refuses_typos_and_waits_on_the_mock_clock(pytester: pytest.Pytester) -> None:
     result = run(pytester, """
 import pytest
+from mock_server.errors import ConflictError, NotFoundError
 
 def test_checks(seedream_mock):
     with pytest.raises(ValueError, match="state must be one of"):
@@ -138,6 +139,13 @@ def test_checks(seedream_mock):
     assert seedream_mock.faults.list()[0]["fired"] == 1
     seedream_mock.credits.create_key("aio_team", 24)
     assert seedream_mock.credits.balance("aio_team") == 24
+    with pytest.raises(NotFoundError) as missing:
+        seedream_mock.tasks.complete("n30nothere_seed")
+    assert missing.value.status == 404
+    with pytest.raises(ConflictError):
+        seedream_mock.faults.add("busy", {"type": "http_error", "status": 500})
+    with pytest.raises(ConflictError):
+        seedream_mock.tasks.fail(task_id)  # it has already ended
 
 def test_scaled_speed_option(seedream_mock):
     assert seedream_mock.clock.mode == "scaled"
