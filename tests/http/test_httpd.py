@@ -322,7 +322,7 @@ def test_a_bug_in_the_server_costs_one_connection_not_the_server(
     echo: Echo, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = echo()
-    real = server._process
+    real = server._exchange.process
     calls: list[int] = []
 
     def broken_once(connection: Connection) -> None:
@@ -331,7 +331,7 @@ def test_a_bug_in_the_server_costs_one_connection_not_the_server(
             raise RuntimeError("a bug in the loop")
         real(connection)
 
-    monkeypatch.setattr(server, "_process", broken_once)
+    monkeypatch.setattr(server._exchange, "process", broken_once)
     assert exchange(server.port, b"GET /first HTTP/1.1\r\n\r\n") == b""  # dropped, unanswered
     assert seen(only(exchange(server.port, b"GET /second HTTP/1.1\r\n\r\n")))["path"] == "/second"
     assert "failed on a connection" in caplog.text
