@@ -16,7 +16,8 @@ import contracts
 from contracts import openapi
 from mock_server import __version__, scenarios
 from mock_server.cli_parser import build_parser
-from mock_server.config import DEFAULT_KEY, ConfigError, load_settings
+from mock_server.config import DEFAULT_KEY, load_settings
+from mock_server.config_values import ConfigError
 from mock_server.scenarios import ScenarioError
 from mock_server.server import MockServer
 

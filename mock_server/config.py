@@ -7,11 +7,14 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mock_server.clock import CLOCK_MODES, ClockMode, parse_iso
+from mock_server.clock import CLOCK_MODES, ClockMode
+from mock_server.config_values import (
+    ConfigError,
+    coerce,
+)
 from mock_server.ratelimit import RateLimit
 
 KEY_PATTERN = re.compile(r"^aio_[A-Za-z0-9_\-]{1,200}$")
@@ -21,17 +24,6 @@ DEFAULT_KEY = "aio_your_api_key"  # the key in the seed page's curl example, rea
 ENV_PREFIXES = ("SEEDREAM_MOCK_", "MOCK_")
 LOG_FORMATS = ("off", "text", "json")
 SIGNATURE_SCHEMES = ("standard", "kie")
-# Delays after the first attempt. "default" is Evolink's published policy [P]; the other is the
-# Standard Webhooks (Svix) schedule, best run on a scaled clock.
-WEBHOOK_SCHEDULES: dict[str, tuple[float, ...]] = {
-    "default": (1.0, 2.0, 4.0),
-    "standard-webhooks": (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0),
-    "none": (),
-}
-
-
-class ConfigError(ValueError):
-    """A setting has a value the server cannot run with; the message names the setting."""
 
 
 @dataclass(frozen=True)
@@ -136,106 +128,6 @@ def _check(s: Settings) -> None:
             raise ConfigError(f"{name} must be at least 1")
 
 
-def parse_key_spec(spec: str, default_credits: int) -> tuple[str, int]:
-    """`aio_abc` or `aio_abc:500` → (key, credits)."""
-    key, _, credits = spec.strip().partition(":")
-    try:
-        amount = int(credits) if credits else default_credits
-    except ValueError:
-        raise ConfigError(f"key spec {spec!r}: credits after ':' must be an integer") from None
-    return key, amount
-
-
-def parse_range(text: str) -> tuple[float, float]:
-    """`5` → (5, 5); `2-9` → (2, 9)."""
-    low, _, high = text.partition("-")
-    try:
-        return float(low), float(high or low)
-    except ValueError:
-        raise ConfigError(f"{text!r} is not a number or a MIN-MAX range of seconds") from None
-
-
-def _prices(value: Any) -> dict[str, int]:
-    """A TOML table, or `model[:quality]=credits,…` from the environment."""
-    if isinstance(value, str):
-        pairs = [item.rpartition("=") for item in value.split(",") if item.strip()]
-        if any(not sep for _, sep, _ in pairs):
-            raise ValueError("expected MODEL[:QUALITY]=CREDITS, comma-separated")
-        return {name.strip(): int(credits) for name, _, credits in pairs}
-    return {str(k): int(v) for k, v in dict(value).items()}
-
-
-def _schedule(value: Any) -> tuple[float, ...]:
-    """A preset name (default, standard-webhooks, none) or delays in seconds: `1,2,4`."""
-    if isinstance(value, str):
-        if value.strip() in WEBHOOK_SCHEDULES:
-            return WEBHOOK_SCHEDULES[value.strip()]
-        value = [v for v in value.split(",") if v.strip()]
-    return tuple(float(v) for v in value)
-
-
-def _moment(value: Any) -> float:
-    """Seconds since the epoch from a number, an ISO-8601 string or a TOML datetime."""
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
-    if isinstance(value, int | float):
-        return float(value)
-    return parse_iso(str(value))
-
-
-_CONVERTERS: dict[str, Any] = {
-    "port": int,
-    "max_connections": int,
-    "speed": float,
-    "seed": int,
-    "default_credits": int,
-    "price": int,
-    "pending_seconds": float,
-    "max_prompt_chars": int,
-    "max_body_bytes": int,
-    "image_lifetime_seconds": float,
-    "image_cache_bytes": int,
-    "max_tasks": int,
-    "webhook_timeout": float,
-    "rate_limit_rps": float,
-    "rate_limit_burst": int,
-    "webhook_workers": int,
-    "webhook_log_limit": int,
-}
-
-
-def _coerce(name: str, value: Any, default_credits: int) -> Any:
-    try:
-        if name == "keys":
-            if isinstance(value, Mapping):
-                return {str(k): int(v) for k, v in value.items()}
-            specs = value.split(",") if isinstance(value, str) else value
-            return dict(parse_key_spec(s, default_credits) for s in specs if s.strip())
-        if name == "processing_seconds":
-            if isinstance(value, list | tuple):
-                return (float(value[0]), float(value[-1]))
-            return parse_range(str(value))
-        if name == "webhook_schedule":
-            return _schedule(value)
-        if name == "webhook_secrets":
-            items = value.split(",") if isinstance(value, str) else value
-            return tuple(s.strip() for s in items if s.strip())
-        if name == "callback_hosts":
-            items = value.split(",") if isinstance(value, str) else value
-            return tuple(h.strip() for h in items if h.strip())
-        if name == "control":
-            if isinstance(value, str):
-                return value.strip().lower() not in ("0", "false", "no", "off")
-            return bool(value)
-        if name == "prices":
-            return _prices(value)
-        if name == "clock_start":
-            return _moment(value)
-        return _CONVERTERS.get(name, str)(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"setting {name}: {value!r} is not valid ({exc})") from None
-
-
 FIELD_NAMES = tuple(f.name for f in fields(Settings))
 
 
@@ -262,6 +154,6 @@ def load_settings(
             if f"{prefix}{name.upper()}" in env:
                 raw[name] = env[f"{prefix}{name.upper()}"]
     raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    default_credits = _coerce("default_credits", raw.get("default_credits", 1200), 0)
-    values = {name: _coerce(name, value, default_credits) for name, value in raw.items()}
+    default_credits = coerce("default_credits", raw.get("default_credits", 1200), 0)
+    values = {name: coerce(name, value, default_credits) for name, value in raw.items()}
     return Settings(**values)

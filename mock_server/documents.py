@@ -12,8 +12,8 @@ from mock_server.keys import Account
 from mock_server.tasks import Status, Task
 
 if TYPE_CHECKING:
+    from mock_server.deliveries import Delivery
     from mock_server.faults import FaultRule
-    from mock_server.webhooks import Delivery
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -8,9 +8,9 @@ from typing import Any
 from contracts.client import Client
 from mock_server import scenarios
 from mock_server.config import DEFAULT_KEY
+from mock_server.deliveries import DeliveryState
 from mock_server.server import MockServer
 from mock_server.tasks import Status, TaskError
-from mock_server.webhooks import DeliveryState
 
 
 def _check_choice(name: str, value: str | None, allowed: set[str]) -> None:

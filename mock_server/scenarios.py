@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contracts.loader import first_error
-from mock_server.config import WEBHOOK_SCHEDULES
+from mock_server.config_values import WEBHOOK_SCHEDULES
 from mock_server.errors import InvalidRequestError
 from mock_server.faults import FaultRule
 from mock_server.ratelimit import RateLimit

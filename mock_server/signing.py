@@ -13,7 +13,7 @@ import binascii
 import hashlib
 import hmac
 
-from mock_server.config import ConfigError
+from mock_server.config_values import ConfigError
 
 PREFIX = "whsec_"
 

@@ -11,7 +11,7 @@ from mock_server.keys import Account
 from mock_server.tasks import Task
 
 if TYPE_CHECKING:
-    from mock_server.webhooks import Delivery
+    from mock_server.deliveries import Delivery
 
 
 class Store(Protocol):

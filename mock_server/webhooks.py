@@ -7,64 +7,21 @@ import base64
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from mock_server import __version__, documents
 from mock_server.clock import Clock, wall_time
 from mock_server.config import Settings
+from mock_server.deliveries import Attempt, Delivery, DeliveryState
 from mock_server.errors import NotFoundError
 from mock_server.events import Event, EventBus
 from mock_server.scheduler import Scheduler
-from mock_server.sender import AttemptResult, post
+from mock_server.sender import post
 from mock_server.signing import kie_headers, standard_headers, standard_key
 from mock_server.store import Store
 from mock_server.workers import WorkerPool
 
 FINAL_EVENTS = ("task.completed", "task.failed")
-
-
-class DeliveryState(StrEnum):
-    PENDING = "pending"  # an attempt is due or running, or a retry is scheduled
-    HELD = "held"  # a reorder fault holds it until another callback has gone out
-    DROPPED = "dropped"  # a fault rule dropped it: never sent
-    DELIVERED = "delivered"  # a receiver answered 2xx
-    EXHAUSTED = "exhausted"  # every scheduled attempt failed
-    ABANDONED = "abandoned"  # the server stopped before the next attempt
-
-
-@dataclass(frozen=True)
-class Attempt:
-    number: int
-    at: float  # mock clock time the attempt started
-    result: AttemptResult
-    kind: str = "scheduled"  # or "resend" (control API) or "duplicate" (a fault rule)
-
-
-@dataclass
-class Delivery:
-    """One callback: the body is frozen when the task ends; its id is the same on every retry."""
-
-    event_id: str
-    task_id: str
-    key: str
-    url: str
-    event: str
-    body: bytes
-    created_at: float
-    state: DeliveryState = DeliveryState.PENDING
-    attempts: list[Attempt] = field(default_factory=list)
-    next_attempt_at: float | None = None
-    handle: int | None = None
-    note: str | None = None
-    sent: int = 0
-    duplicates: int = 0  # extra copies to send after the first attempt (fault)
-    bad_signature: bool = False  # sign with a wrong key (fault)
-
-    @property
-    def scheduled_attempts(self) -> int:
-        return sum(1 for a in self.attempts if a.kind == "scheduled")
 
 
 class Webhooks:

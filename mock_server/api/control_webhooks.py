@@ -6,8 +6,8 @@ from flask import Blueprint, Response, jsonify, request
 
 from mock_server import documents
 from mock_server.api._http import emulator, guard_control
+from mock_server.deliveries import DeliveryState
 from mock_server.errors import InvalidRequestError
-from mock_server.webhooks import DeliveryState
 
 control_webhooks = Blueprint("control_webhooks", __name__, url_prefix="/_mock/webhooks")
 control_webhooks.before_request(guard_control)

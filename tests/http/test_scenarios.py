@@ -23,7 +23,8 @@ import pytest
 from contracts.client import Client, Reply
 from contracts.loader import validator
 from contracts.receiver import WebhookReceiver
-from mock_server.config import WEBHOOK_SCHEDULES, Settings
+from mock_server.config import Settings
+from mock_server.config_values import WEBHOOK_SCHEDULES
 from mock_server.server import MockServer
 
 ROOT = Path(__file__).resolve().parents[2]

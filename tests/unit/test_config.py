@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.config import ConfigError, Settings, load_settings, parse_key_spec, parse_range
+from mock_server.config import Settings, load_settings
+from mock_server.config_values import ConfigError, parse_key_spec, parse_range
 
 
 def test_defaults_are_the_documented_ones() -> None:

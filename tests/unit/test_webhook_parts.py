@@ -10,7 +10,8 @@ from email.utils import format_datetime
 import pytest
 from standardwebhooks import Webhook
 
-from mock_server.config import ConfigError, load_settings
+from mock_server.config import load_settings
+from mock_server.config_values import ConfigError
 from mock_server.sender import MAX_RETRY_AFTER, retry_after_seconds
 from mock_server.signing import kie_headers, standard_headers, standard_key
 from mock_server.workers import WorkerPool
