@@ -12,6 +12,7 @@ from contracts.loader import first_error
 from mock_server import documents, scenarios
 from mock_server.errors import InvalidRequestError
 from mock_server.keys import Account
+from mock_server.paging import page
 from mock_server.scenarios import ScenarioError
 
 if TYPE_CHECKING:
@@ -64,18 +65,25 @@ class Control:
             return documents.ledger(self.mock.accounts.revoke(key))
 
     def deliveries(
-        self, task_id: str | None, key: str | None, state: str | None
+        self,
+        task_id: str | None,
+        key: str | None,
+        state: str | None,
+        limit: int | None = None,
+        before: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Webhook deliveries, newest first, filtered by task, key and state."""
+        """Webhook deliveries, newest first, filtered by task, key and state; up to `limit`
+        of them after the delivery `before` (see `paging`)."""
         self.mock.scheduler.fire_due()
         with self.mock.lock:
             found = [
-                d for d in self.mock.store.deliveries()
+                d for d in reversed(list(self.mock.store.deliveries()))
                 if (task_id is None or d.task_id == task_id)
                 and (key is None or d.key == key)
                 and (state is None or d.state == state)
             ]  # fmt: skip
-            return [documents.delivery(d, with_body=False) for d in reversed(found)]
+            shown = page(found, lambda d: d.event_id, limit, before)
+            return [documents.delivery(d, with_body=False) for d in shown]
 
     def delivery(self, event_id: str) -> dict[str, Any]:
         with self.mock.lock:
@@ -128,13 +136,19 @@ class Control:
         scenarios.apply_part(self.mock, checked)
 
     def tasks(
-        self, key: str | None, status: str | None, model: str | None, limit: int
+        self,
+        key: str | None,
+        status: str | None,
+        model: str | None,
+        limit: int,
+        before: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Every key's tasks, newest first, as the task API shows them."""
+        """Every key's tasks, newest first, as the task API shows them; up to `limit` of them
+        after the task `before` (see `paging`)."""
         self.mock.scheduler.fire_due()
         with self.mock.lock:
             found = [
-                t for t in self.mock.store.tasks()
+                t for t in reversed(list(self.mock.store.tasks()))
                 if (key is None or t.key == key) and (status is None or t.status == status)
                 and (model is None or t.model == model)
             ]  # fmt: skip
@@ -143,7 +157,7 @@ class Control:
             lifetime = self.mock.settings.image_lifetime_seconds
             return [
                 {**documents.task_data(t, now, base, lifetime), "key": t.key}
-                for t in reversed(found[-limit:])
+                for t in page(found, lambda t: t.task_id, limit, before)
             ]
 
     def load_scenario(self, document: Any) -> dict[str, Any]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hmac
 import json
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import current_app, request
+from flask import Response, current_app, jsonify, request
 
+from mock_server import documents
 from mock_server.emulator import Emulator
 from mock_server.errors import AuthenticationError, InvalidRequestError, NotFoundError
 
@@ -61,3 +63,25 @@ def guard_control() -> None:
     token = settings.control_token
     if token and not hmac.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
         raise AuthenticationError(f"The control API needs the {TOKEN_HEADER} header.")
+
+
+def page_args(default_limit: int, most: int) -> tuple[int, str | None]:
+    """`limit` and `before` from the query string (400 naming the parameter when wrong)."""
+    raw = request.args.get("limit")
+    limit = default_limit
+    if raw is not None:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= most:
+            raise InvalidRequestError(f"limit must be an integer from 1 to {most}.", "limit")
+        limit = int(raw)
+    return limit, request.args.get("before") or None
+
+
+def paged(found: list[dict[str, Any]], limit: int, ident: str) -> Response:
+    """The first `limit` of `found` (which the caller fetched one longer, to know); when more
+    remain, a `Link: <...&before=ID>; rel="next"` header says where the next page starts."""
+    shown = found[:limit]
+    response = jsonify(documents.success(shown))
+    if len(found) > limit:
+        query = request.args.to_dict() | {"limit": str(limit), "before": shown[-1][ident]}
+        response.headers["Link"] = f'<{request.path}?{urlencode(query)}>; rel="next"'
+    return response

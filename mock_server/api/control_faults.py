@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from mock_server import documents, scenarios
-from mock_server.api._http import emulator, guard_control, json_body
+from mock_server.api._http import emulator, guard_control, json_body, page_args, paged
 from mock_server.errors import InvalidRequestError
 from mock_server.tasks import Status
 
@@ -71,11 +71,9 @@ def list_tasks() -> Response:
     status = args.get("status")
     if status is not None and status not in set(Status):
         raise InvalidRequestError(f"status must be one of {', '.join(Status)}.", "status")
-    limit = args.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= 10_000:
-        raise InvalidRequestError("limit must be an integer from 1 to 10000.", "limit")
-    found = emulator().control.tasks(args.get("key"), status, args.get("model"), int(limit))
-    return _ok(found)
+    limit, before = page_args(100, 10_000)
+    found = emulator().control.tasks(args.get("key"), status, args.get("model"), limit + 1, before)
+    return paged(found, limit, "task_id")
 
 
 @control_faults.get("/scenarios")

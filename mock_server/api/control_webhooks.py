@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from mock_server import documents
-from mock_server.api._http import emulator, guard_control
+from mock_server.api._http import emulator, guard_control, page_args, paged
 from mock_server.deliveries import DeliveryState
 from mock_server.errors import InvalidRequestError
 
@@ -19,10 +19,12 @@ def list_deliveries() -> Response:
     if state is not None and state not in set(DeliveryState):
         choices = ", ".join(DeliveryState)
         raise InvalidRequestError(f"state must be one of {choices}; got {state!r}.", "state")
+    limit, before = page_args(10_000, 10_000)
     found = emulator().control.deliveries(
-        request.args.get("task_id"), request.args.get("key"), state
-    )
-    return jsonify(documents.success(found))
+        request.args.get("task_id"), request.args.get("key"), state,
+        limit + 1, before,
+    )  # fmt: skip
+    return paged(found, limit, "event_id")
 
 
 @control_webhooks.get("/deliveries/<event_id>")

@@ -1,0 +1,33 @@
+"""Pages of a newest-first listing, with a cursor that survives new items arriving at the top.
+
+`before` names the last item a client has seen; the page is the items after it. An offset would
+shift whenever a task or delivery is added; an id does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from mock_server.errors import InvalidRequestError
+
+T = TypeVar("T")
+
+
+def page(
+    newest_first: Sequence[T], ident: Callable[[T], str], limit: int | None, before: str | None
+) -> list[T]:
+    """Up to `limit` items (all when None) after the one whose id is `before`. 400 (param
+    `before`) when no listed item has that id: it was forgotten, or never existed."""
+    start = 0
+    if before is not None:
+        ids = [ident(item) for item in newest_first]
+        if before not in ids:
+            raise InvalidRequestError(
+                f"before={before!r} names nothing in this list (it may have been forgotten); "
+                "list again without it.",
+                "before",
+            )
+        start = ids.index(before) + 1
+    end = None if limit is None else start + limit
+    return list(newest_first[start:end])
