@@ -1,7 +1,7 @@
 """A real-socket server around one emulator: bind(), start() or serve_forever(), base_url, stop().
 
 Used by the CLI, by the tests and by the pytest plugin, so that what the tests exercise is the
-same server a user runs. The HTTP itself is `mock_server.httpd` (a thread per connection).
+same server a user runs. The HTTP itself is `mock_server.httpd` (an event loop; see there).
 """
 
 from __future__ import annotations

@@ -139,7 +139,13 @@ def _act(action: dict[str, Any]) -> Response:
 def _cut(action: dict[str, Any]) -> Response:
     """Close (FIN), reset (RST) or hang the connection; nothing the client can read is sent.
     A hang holds only this request's thread, and ends early when the client gives up."""
-    connection: Connection = request.environ[CONNECTION_KEY]
+    connection: Connection | None = request.environ.get(CONNECTION_KEY)
+    if connection is None:  # the app runs under another WSGI server: no socket in reach
+        return error_response(ApiError(
+            f"Fault {action['rule']!r} ({action['type']}) needs seedream-mock's own server "
+            "(`seedream-mock serve`, MockServer or the pytest plugin) to reach the socket.",
+            status=501,
+        ))  # fmt: skip
     if action["type"] == "hang":
         seconds = min(float(action.get("seconds", HANG_CAP_SECONDS)), HANG_CAP_SECONDS)
         connection.wait_for_hangup(seconds, emulator().stopping)

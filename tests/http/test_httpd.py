@@ -475,3 +475,30 @@ def test_any_bytes_get_an_answer_or_a_close_and_the_server_lives_on(
         if status >= 400:
             assert json.loads(body)["error"]["code"] == status
     assert seen(only(exchange(fuzzed.port, b"GET /alive HTTP/1.1\r\n\r\n")))["path"] == "/alive"
+
+
+def test_socket_faults_under_another_wsgi_server_say_why_they_cannot_cut() -> None:
+    """The app can run under any WSGI server (wsgiref here, on a real socket); only ours hands
+    it the connection, so a socket fault answers 501 in the error shape instead of a 500."""
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from mock_server.app import create_app
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    app = create_app(Settings(clock="manual"))
+    with make_server("127.0.0.1", 0, app, handler_class=Quiet) as foreign:
+        thread = threading.Thread(target=foreign.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        try:
+            api = Client(f"http://127.0.0.1:{foreign.server_port}", "aio_your_api_key", timeout=5)
+            rule = {"name": "cut", "action": {"type": "reset"}}
+            api.request("POST", "/_mock/faults", json_body=rule).expect_json(200)
+            error = api.task("n30x_seed").expect_json(501)["error"]
+            assert "needs seedream-mock's own server" in error["message"]
+            api.close()
+        finally:
+            foreign.shutdown()
+            thread.join(5)
