@@ -44,6 +44,9 @@ class RequestFacts:
     fault_header: str | None = None
 
 
+HOLDING = frozenset({"latency", "hang"})  # actions that keep the request waiting
+
+
 @dataclass
 class FaultRule:
     name: str
@@ -119,6 +122,13 @@ class Faults:
     @property
     def active(self) -> bool:
         return bool(self._rules)
+
+    @property
+    def may_hold(self) -> bool:
+        """Some rule may keep a request waiting (a latency or a hang): such requests need a
+        thread of their own, so they hold up nobody else."""
+        with self._lock:
+            return any(r.action["type"] in HOLDING for r in self._rules.values())
 
     def rules(self) -> list[FaultRule]:
         with self._lock:

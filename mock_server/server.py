@@ -61,8 +61,8 @@ class MockServer:
 
     def _inline(self, environ: dict[str, Any]) -> bool:
         """The two hot routes run on the server's loop thread (no hand-off), unless a fault rule
-        is active: a rule may delay or hang the request, and that must only hold up its own."""
-        if self.emulator.faults.active:
+        may delay or hang them: that must hold up only the request it hits."""
+        if self.emulator.faults.may_hold:
             return False
         method: str = environ["REQUEST_METHOD"]
         path: str = environ["PATH_INFO"]
