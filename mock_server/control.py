@@ -25,6 +25,13 @@ class Control:
     def __init__(self, mock: Emulator) -> None:
         self.mock = mock
 
+    def _note(self, edit: str) -> None:
+        """Remember a change to the start state, so `GET /_mock/scenarios` can say the loaded
+        scenario is no longer all there is (the last 50 are kept)."""
+        with self.mock.lock:
+            self.mock.edits.append(edit)
+            del self.mock.edits[:-50]
+
     def clock_document(self) -> dict[str, Any]:
         return documents.clock(self.mock.clock.state(), self.mock.scheduler.pending())
 
@@ -33,6 +40,7 @@ class Control:
         with self.mock.lock:
             self.mock.clock.configure(mode, speed)  # type: ignore[arg-type]
         self.mock.scheduler.wake()
+        self._note(f"clock set to {mode}" + (f" x{speed:g}" if speed else ""))
 
     def advance_clock(self, seconds: float) -> None:
         """Move time forward, firing every event due on the way before returning."""
@@ -54,15 +62,21 @@ class Control:
             grant = self.mock.settings.default_credits if credits is None else credits
             if grant < 0:
                 raise InvalidRequestError("credits must not be negative.", "credits")
-            return self.mock.accounts.create(key, grant)
+            account = self.mock.accounts.create(key, grant)
+        self._note(f"key {key} created with {grant} credits")
+        return account
 
     def grant(self, key: str, amount: int) -> dict[str, Any]:
         with self.mock.lock:
-            return documents.ledger(self.mock.accounts.grant(key, amount))
+            ledger = documents.ledger(self.mock.accounts.grant(key, amount))
+        self._note(f"{amount} credits granted to {key}")
+        return ledger
 
     def revoke(self, key: str) -> dict[str, Any]:
         with self.mock.lock:
-            return documents.ledger(self.mock.accounts.revoke(key))
+            ledger = documents.ledger(self.mock.accounts.revoke(key))
+        self._note(f"key {key} revoked")
+        return ledger
 
     def deliveries(
         self,
@@ -101,7 +115,17 @@ class Control:
         if problem is not None:
             raise ScenarioError(problem[1], problem[0] or None)
         scenarios.check_rule(document)
-        return documents.fault_rule(self.mock.faults.add(scenarios.rule_from(document)))
+        added = self.mock.faults.add(scenarios.rule_from(document))
+        self._note(f"fault rule {added.name} added")
+        return documents.fault_rule(added)
+
+    def remove_fault(self, name: str) -> None:
+        self.mock.faults.remove(name)
+        self._note(f"fault rule {name} removed")
+
+    def clear_faults(self) -> None:
+        self.mock.faults.clear()
+        self._note("every fault rule removed")
 
     def faults(self) -> list[dict[str, Any]]:
         return [documents.fault_rule(rule) for rule in self.mock.faults.rules()]
@@ -112,6 +136,7 @@ class Control:
 
     def set_rate_limit(self, document: Any) -> dict[str, Any] | None:
         self.load_part({"rate_limit": document})
+        self._note("rate limit " + ("lifted" if document is None else "set"))
         return self.rate_limit()
 
     def timelines(self) -> list[dict[str, Any]]:
@@ -124,11 +149,13 @@ class Control:
 
     def set_timeline(self, document: Any) -> list[dict[str, Any]]:
         self.load_part({"timelines": [document]})
+        self._note("timeline set")
         return self.timelines()
 
     def clear_timelines(self) -> None:
         with self.mock.lock:
             self.mock.timelines.clear()
+        self._note("timelines cleared")
 
     def load_part(self, part: dict[str, Any]) -> None:
         """Apply one section of a scenario on top of the current state (checked first)."""

@@ -66,6 +66,8 @@ class Emulator:
         self.rate_limiter = RateLimiter(settings.rate_limit)
         self.timelines: dict[tuple[str, str], TimelineSpec] = {}
         self.scenario: str | None = None  # the name of the scenario in force
+        # What control calls changed since the settings or the scenario were put in force.
+        self.edits: list[str] = []
         self.start_scenario: dict[str, Any] | None = None
         self.control = Control(self)
         with self.lock:
@@ -109,6 +111,7 @@ class Emulator:
             self.webhooks.schedule = self.settings.webhook_schedule
             self.webhooks.timeout = self.settings.webhook_timeout
             self.scenario = None
+            self.edits.clear()
             self.clock.configure(self.settings.clock, self.settings.speed)
             self.accounts.seed()
             self.scheduler.wake()

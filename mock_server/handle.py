@@ -67,14 +67,14 @@ class Faults:
         return self._mock.control.add_fault({"name": name, "action": action, **rule})
 
     def remove(self, name: str) -> None:
-        self._mock.faults.remove(name)
+        self._mock.control.remove_fault(name)
 
     def list(self) -> list[dict[str, Any]]:
         """The rules, each with how often it `fired`."""
         return self._mock.control.faults()
 
     def clear(self) -> None:
-        self._mock.faults.clear()
+        self._mock.control.clear_faults()
 
     def load_scenario(self, scenario: str | dict[str, Any]) -> None:
         """A shipped scenario by name, a file path, or a scenario document."""

@@ -118,6 +118,7 @@ def apply(mock: Emulator, scenario: dict[str, Any]) -> None:
         mock.faults.clear(seed=scenario["seed"])
     apply_part(mock, scenario)
     mock.scenario = scenario["name"]
+    mock.edits.clear()  # putting it in force is no edit of it
 
 
 def apply_part(mock: Emulator, scenario: dict[str, Any]) -> None:

@@ -29,13 +29,13 @@ def add_fault() -> Response:
 
 @control_faults.delete("/faults/<name>")
 def remove_fault(name: str) -> Response:
-    emulator().faults.remove(name)
+    emulator().control.remove_fault(name)
     return _ok({"removed": name})
 
 
 @control_faults.delete("/faults")
 def clear_faults() -> Response:
-    emulator().faults.clear()
+    emulator().control.clear_faults()
     return _ok({"removed": "all"})
 
 
@@ -78,7 +78,10 @@ def list_tasks() -> Response:
 
 @control_faults.get("/scenarios")
 def list_scenarios() -> Response:
-    return _ok({"loaded": emulator().scenario, "library": scenarios.library()})
+    mock = emulator()
+    return _ok(
+        {"loaded": mock.scenario, "edited": list(mock.edits), "library": scenarios.library()}
+    )
 
 
 @control_faults.post("/scenarios")

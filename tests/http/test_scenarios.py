@@ -138,6 +138,7 @@ def test_a_shipped_scenario_is_valid_and_loads_over_http(path: Path, api: Client
 
     listed = get(api, "/_mock/scenarios")
     assert listed["loaded"] == scenario["name"]
+    assert listed["edited"] == []  # putting a scenario in force is no edit of it
     assert {"name": scenario["name"], "description": scenario["description"]} in listed["library"]
     rules = get(api, "/_mock/faults")
     expected = scenario.get("faults", [])
@@ -414,3 +415,22 @@ def test_serve_refuses_an_unknown_scenario_naming_the_shipped_ones() -> None:
     for name in SHIPPED:
         assert name in done.stderr
     assert done.stdout == ""
+
+
+def test_control_edits_after_a_scenario_are_listed_until_a_reset(api: Client) -> None:
+    load(api, "flaky-5xx")
+    rule = {"name": "extra", "action": {"type": "http_error", "status": 500}}
+    api.request("POST", "/_mock/faults", json_body=rule).expect_json(200)
+    api.request("PUT", "/_mock/rate-limit", json_body={"rps": 5, "burst": 5}).expect_json(200)
+    api.request("DELETE", "/_mock/faults/extra").expect_json(200)
+    api.request("POST", "/_mock/keys/aio_your_api_key/credits", json_body={"amount": 12})
+    listed = get(api, "/_mock/scenarios")
+    assert listed["loaded"] == "flaky-5xx"
+    assert listed["edited"] == [
+        "fault rule extra added",
+        "rate limit set",
+        "fault rule extra removed",
+        "12 credits granted to aio_your_api_key",
+    ]
+    api.request("POST", "/_mock/reset").expect_json(200)
+    assert get(api, "/_mock/scenarios")["edited"] == []
