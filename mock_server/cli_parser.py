@@ -59,8 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--max-connections",
         type=int,
-        help="connections held at once, each served by its own thread; more get a 503 "
-        "(default 1000)",
+        help="client connections held open at once; more are answered 503 (default 1000)",
     )
     add("--clock", choices=CLOCK_MODES, help="real (default), scaled (x --speed) or manual")
     add("--speed", type=float, help="clock speed for --clock scaled (default 1)")
