@@ -3,11 +3,10 @@ that never run out, no request log, start-up objects frozen out of the GC as `se
 
 from __future__ import annotations
 
-import gc
-
 from flask import Flask
 
 from mock_server.app import create_app
+from mock_server.cli import tune_gc
 from mock_server.config import Settings
 from mock_server.emulator import Emulator
 
@@ -19,7 +18,5 @@ def make() -> Flask:
     emulator = Emulator(settings)
     emulator.start()
     app = create_app(settings, emulator)
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(5000, 50, 100)
+    tune_gc()
     return app

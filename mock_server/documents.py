@@ -31,6 +31,11 @@ def to_json_bytes(document: Any) -> bytes:
     return (escape_lone_surrogates(text) + "\n").encode("utf-8")
 
 
+def error(status: int, message: str, kind: str, param: str | None = None) -> dict[str, Any]:
+    """The API's error envelope, `{"error": {"code", "message", "type", "param"}}` [A]."""
+    return {"error": {"code": status, "message": message, "type": kind, "param": param}}
+
+
 def success(data: Any) -> dict[str, Any]:
     """The API's success envelope [A]."""
     return {"code": 200, "message": "success", "data": data}

@@ -69,3 +69,20 @@ class ConflictError(ApiError):
 
     status = 409
     type = "invalid_request_error"
+
+
+_TYPES_BY_STATUS = {
+    401: "authentication_error",
+    402: "insufficient_credits",
+    404: "not_found_error",
+    410: "not_found_error",
+    429: "rate_limit_error",
+    502: "upstream_error",
+    503: "upstream_error",
+    504: "upstream_error",
+}
+
+
+def wire_type(status: int) -> str:
+    """The error `type` the API sends with a status, when no error class says otherwise."""
+    return _TYPES_BY_STATUS.get(status, "invalid_request_error" if status < 500 else "api_error")

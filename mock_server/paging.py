@@ -21,13 +21,13 @@ def page(
     `before`) when no listed item has that id: it was forgotten, or never existed."""
     start = 0
     if before is not None:
-        ids = [ident(item) for item in newest_first]
-        if before not in ids:
+        found = next((n for n, item in enumerate(newest_first) if ident(item) == before), None)
+        if found is None:
             raise InvalidRequestError(
                 f"before={before!r} names nothing in this list (it may have been forgotten); "
                 "list again without it.",
                 "before",
             )
-        start = ids.index(before) + 1
+        start = found + 1
     end = None if limit is None else start + limit
     return list(newest_first[start:end])

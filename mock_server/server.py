@@ -10,20 +10,17 @@ import threading
 from types import TracebackType
 from typing import Any
 
+from mock_server import documents
 from mock_server.app import create_app
 from mock_server.config import Settings
-from mock_server.documents import to_json_bytes
 from mock_server.emulator import Emulator
+from mock_server.errors import wire_type
 from mock_server.httpd import HttpServer, Limits
-
-_ERROR_TYPES = {500: "api_error", 503: "upstream_error"}
 
 
 def error_body(status: int, message: str) -> bytes:
     """The API's error envelope for a request the server refuses before the app sees it."""
-    kind = _ERROR_TYPES.get(status, "invalid_request_error")
-    error = {"code": status, "message": message, "type": kind, "param": None}
-    return to_json_bytes({"error": error})
+    return documents.to_json_bytes(documents.error(status, message, wire_type(status)))
 
 
 class MockServer:

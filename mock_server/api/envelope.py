@@ -7,17 +7,11 @@ import logging
 from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from mock_server.errors import ApiError, InvalidRequestError, NotFoundError
+from mock_server import documents
+from mock_server.errors import ApiError, InvalidRequestError, NotFoundError, wire_type
 
 log = logging.getLogger(__name__)
 
-_TYPES_BY_STATUS = {
-    401: "authentication_error",
-    404: "not_found_error",
-    410: "not_found_error",
-    429: "rate_limit_error",
-    503: "upstream_error",
-}
 _SENTENCES = {
     404: "No such route: see the API reference for the endpoints this server has.",
     405: "This route does not accept that method.",
@@ -26,15 +20,7 @@ _SENTENCES = {
 
 def error_response(error: ApiError) -> Response:
     """`{"error": {"code", "message", "type", "param"}}` with the status as `code` [A]."""
-    body = {
-        "error": {
-            "code": error.status,
-            "message": error.message,
-            "type": error.type,
-            "param": error.param,
-        }
-    }
-    response = jsonify(body)
+    response = jsonify(documents.error(error.status, error.message, error.type, error.param))
     response.status_code = error.status
     for name, value in error.headers.items():
         response.headers[name] = value
@@ -53,7 +39,7 @@ def _from_http(exc: HTTPException) -> ApiError:
         error: ApiError = InvalidRequestError(message, status=status)
     else:
         error = ApiError(message, status=status)
-    error.type = _TYPES_BY_STATUS.get(status, error.type)
+    error.type = wire_type(status)
     return error
 
 

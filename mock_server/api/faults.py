@@ -14,7 +14,7 @@ from flask import Flask, Response, g, request
 
 from mock_server.api._http import emulator
 from mock_server.api.envelope import error_response
-from mock_server.errors import ApiError, RateLimitError
+from mock_server.errors import ApiError, RateLimitError, wire_type
 from mock_server.faults import FAULT_HEADER, NO_FAULTS, Decision, RequestFacts
 from mock_server.httpd import CONNECTION_KEY, Connection
 
@@ -26,9 +26,6 @@ ROUTES = {
 HANG_CAP_SECONDS = 120.0
 APPLIED_HEADER = "X-Mock-Fault-Applied"
 HTTP_LAYERS = frozenset({"http", "socket", "latency"})
-_TYPES = {429: "rate_limit_error", 500: "api_error", 502: "upstream_error", 503: "upstream_error",
-          504: "upstream_error", 401: "authentication_error", 402: "insufficient_credits",
-          404: "not_found_error"}  # fmt: skip
 
 
 def current_faults() -> Decision:
@@ -122,7 +119,7 @@ def _act(action: dict[str, Any]) -> Response:
     if kind == "http_error":
         error = ApiError(action.get("message") or f"Injected fault {action['rule']!r}.",
                          status=status, headers=dict(action.get("headers", {})))  # fmt: skip
-        error.type = _TYPES.get(status, "invalid_request_error" if status < 500 else "api_error")
+        error.type = wire_type(status)
         return error_response(error)
     if kind == "malformed_json":
         body, mimetype = b'{"code": 200, "message": "success", "data": {"task_id": "n30', "json"

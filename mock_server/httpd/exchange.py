@@ -24,7 +24,7 @@ from mock_server.httpd.wsgi import Answer, Date, WsgiApp, encode, refusal, run_a
 log = logging.getLogger("mock_server.httpd")
 ErrorBody = Callable[[int, str], bytes]
 Inline = Callable[[dict[str, Any]], bool]
-INTERNAL = "The mock server hit an internal error."
+INTERNAL = "The mock server hit an internal error; see its log."
 
 
 @dataclass

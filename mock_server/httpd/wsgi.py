@@ -7,16 +7,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import formatdate
+from http import HTTPStatus
 from typing import Any
 
 log = logging.getLogger("mock_server.httpd")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _NO_BODY_STATUSES = frozenset({204, 304})
-REASONS = {400: "Bad Request", 413: "Content Too Large", 417: "Expectation Failed",
-           431: "Request Header Fields Too Large", 500: "Internal Server Error",
-           501: "Not Implemented", 503: "Service Unavailable",
-           505: "HTTP Version Not Supported"}  # fmt: skip
 
 
 @dataclass
@@ -100,7 +97,7 @@ def encode(answer: Answer, *, head_only: bool, keep_alive: bool, http10: bool, d
 
 def refusal(status: int, body: bytes, *, date: str, server: str) -> bytes:
     """A complete answer (then the connection closes) for a request the app never saw."""
-    head = (f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}\r\n"
+    head = (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             f"Date: {date}\r\nServer: {server}\r\nConnection: close\r\n\r\n")  # fmt: skip
     return head.encode("latin-1") + body
