@@ -24,7 +24,7 @@ from common import (
 from loadgen import run_phase
 from servers import STARTUP_LIMIT_S, MockProcess
 
-from contracts.receiver import WebhookReceiver
+from seedream_contracts.receiver import WebhookReceiver
 
 FILL_CLIENTS = 16  # concurrent keep-alive connections that create the tasks
 SETTLE_S = 0.5  # before reading RSS, let the allocator and the threads go quiet

@@ -1,4 +1,4 @@
-"""Webhook delivery throughput: callbacks from the mock to a `contracts.receiver.WebhookReceiver`
+"""Webhook delivery throughput: callbacks from the mock to a `seedream_contracts.receiver.WebhookReceiver`
 in this process, streamed (scaled clock from the start) and burst (manual clock, then released)."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from common import (
 from loadgen import PhaseResult, run_phase
 from servers import STOPPED_LINE, MockProcess
 
-from contracts.receiver import Received, WebhookReceiver
+from seedream_contracts.receiver import Received, WebhookReceiver
 
 WEBHOOK_LIMIT_S = 60.0  # submit + wait for every callback, at most this long
 WEBHOOK_GRACE_S = 0.5  # after the last expected callback, watch this long for duplicates

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from common import GENERATION_BODY, GENERATIONS, HOST, ROOT, BenchError, call, free_port
 
-from contracts import openapi
+from seedream_contracts import openapi
 
 STARTUP_LIMIT_S = 30.0  # give up on a mock that is not answering 200 by then
 PRISM_STARTUP_LIMIT_S = 60.0  # node takes a while

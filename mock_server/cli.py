@@ -12,14 +12,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import contracts
-from contracts import openapi
+import seedream_contracts
 from mock_server import __version__, scenarios
 from mock_server.cli_parser import build_parser
 from mock_server.config import DEFAULT_KEY, load_settings
 from mock_server.config_values import ConfigError
 from mock_server.scenarios import ScenarioError
 from mock_server.server import MockServer
+from seedream_contracts import openapi
 
 SEED_PROMPT = "A serene mountain lake at sunrise with reflections, photorealistic"
 
@@ -129,13 +129,15 @@ def run_scenario(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
 
 def run_verify(args: argparse.Namespace) -> int:
     """pytest on the packaged suite; its exit code is ours (0: clean, 1: contract failures)."""
-    import pytest  # only this command needs it
-
-    suite = Path(contracts.__file__).resolve().parent / "suite"
-    # This process imported `contracts` already, which the plugin's entry point asks pytest to
-    # rewrite; rewriting the suite's own test modules still happens.
-    options = ["-p", "no:cacheprovider", "-q", "--rootdir", str(suite.parent.parent),
-               "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # fmt: skip
+    try:
+        import pytest  # only this command needs it
+    except ImportError:
+        print("seedream-mock: verify needs pytest: pip install pytest", file=sys.stderr)
+        return 2
+    suite = Path(seedream_contracts.__file__).resolve().parent / "suite"
+    # The suite's own ini file, not the settings of the project the kit is installed into; this
+    # process imported the kit already, so pytest cannot rewrite its asserts (it warns; ignored).
+    options = ["-p", "no:cacheprovider", "-q", "-c", str(suite / "pytest.ini")]
     for name in ("target", "api_key", "other_api_key", "max_credits", "report", "callback_url"):
         value = getattr(args, name)
         if value is not None:

@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify = commands.add_parser(
         "verify", help="run the contract suite against the mock or any target, with a drift report",
-        description="Run the HTTP-only contract suite (contracts/suite) against --target (default: "
+        description="Run the HTTP-only contract suite against --target (default: "
         "a mock started on a free port) and report, field by field, how its answers differ "
         "from the contract. Exit 0 on a clean run. Extra arguments after -- go to pytest.",
         epilog="example (spends real credits):\n  seedream-mock verify --target https://apiin.one "
@@ -191,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenario_commands = scenario.add_subparsers(dest="scenario_command", metavar="ACTION")
     validate = scenario_commands.add_parser(
         "validate", help="check a scenario file (or a shipped name) without loading it",
-        description="Check a scenario against contracts/schemas/scenario.schema.json and the "
+        description="Check a scenario against the scenario schema and the "
         "rules a schema cannot say. Exit 0 if it would load, 2 with the problem if not.",
     )  # fmt: skip
     validate.add_argument("file", metavar="FILE|NAME")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from contracts.loader import first_error
 from mock_server import documents, scenarios
 from mock_server.errors import InvalidRequestError
 from mock_server.keys import Account
 from mock_server.paging import page
 from mock_server.scenarios import ScenarioError
+from seedream_contracts.loader import first_error
 
 if TYPE_CHECKING:
     from mock_server.emulator import Emulator

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.client import Client
 from mock_server import scenarios
 from mock_server.config import DEFAULT_KEY
 from mock_server.deliveries import DeliveryState
 from mock_server.server import MockServer
 from mock_server.tasks import Status, TaskError
+from seedream_contracts.client import Client
 
 
 def _check_choice(name: str, value: str | None, allowed: set[str]) -> None:

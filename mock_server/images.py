@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
-from contracts.sizes import OUTPUT_SIZES
+from seedream_contracts.sizes import OUTPUT_SIZES
 
 SIZES = OUTPUT_SIZES  # re-exported: the renderer's sizes are the contract's
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from contracts.receiver import WebhookReceiver
 from mock_server.clock import CLOCK_MODES, ClockMode
 from mock_server.config import Settings
 from mock_server.handle import MockHandle
 from mock_server.server import MockServer
+from seedream_contracts.receiver import WebhookReceiver
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

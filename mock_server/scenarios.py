@@ -8,17 +8,17 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contracts.loader import first_error
 from mock_server.config_values import WEBHOOK_SCHEDULES
 from mock_server.errors import InvalidRequestError
 from mock_server.faults import FaultRule
 from mock_server.ratelimit import RateLimit
 from mock_server.tasks import TimelineSpec
+from seedream_contracts.loader import first_error, fixture
 
 if TYPE_CHECKING:
     from mock_server.emulator import Emulator
 
-LIBRARY = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"
+LIBRARY = fixture("scenarios")  # in the installed package, so a wheel ships them
 
 
 class ScenarioError(InvalidRequestError):
@@ -28,7 +28,8 @@ class ScenarioError(InvalidRequestError):
 def library() -> list[dict[str, str]]:
     """The shipped scenarios: name and one-line purpose."""
     found = []
-    for path in sorted(LIBRARY.glob("*.json")):
+    shipped = (p for p in LIBRARY.iterdir() if p.name.endswith(".json"))
+    for path in sorted(shipped, key=lambda p: p.name):
         document = json.loads(path.read_text("utf-8"))
         found.append({"name": document["name"], "description": document["description"]})
     return found
@@ -41,14 +42,14 @@ def read_library(name: Any) -> dict[str, Any]:
         raise ScenarioError(
             f"no shipped scenario named {name!r}; shipped: {', '.join(sorted(known))}", "name"
         )
-    return read_file(str(LIBRARY / f"{name}.json"))
+    return parse(LIBRARY.joinpath(f"{name}.json").read_text("utf-8"), f"{name}.json")
 
 
 def read_file(reference: str) -> dict[str, Any]:
     """A scenario from a path, or by name from the shipped library (`flaky-5xx`)."""
     path = Path(reference)
-    if not path.exists() and (LIBRARY / f"{reference}.json").exists():
-        path = LIBRARY / f"{reference}.json"
+    if not path.exists() and LIBRARY.joinpath(f"{reference}.json").is_file():
+        return read_library(reference)
     try:
         text = path.read_text("utf-8")
     except OSError as exc:

@@ -1,8 +1,8 @@
 """Request body → a typed generation request, or one field-level 400 a person can act on.
 
-The contract schema (contracts/schemas/generation_request.schema.json) says most of it; this
-module adds what a schema cannot: the configured prompt cap, the alias resolution, and the
-callback host allow-list. When a body breaks several rules, the first field in FIELD_ORDER wins,
+The contract schema (seedream_contracts/schemas/generation_request.schema.json) says most of
+it; this module adds what a schema cannot: the configured prompt cap, the alias resolution,
+and the callback host allow-list. When a body breaks several rules, the first field in FIELD_ORDER wins,
 so the same body always gets the same error.
 """
 
@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from contracts.loader import compile_schema, load_schema
 from mock_server.errors import InvalidRequestError
 from mock_server.tasks import EDIT, TEXT_TO_IMAGE, TaskInput
+from seedream_contracts.loader import compile_schema, load_schema
 
 FIELD_ORDER = ("prompt", "model", "aspect_ratio", "quality", "image_urls", "callback_url")
 ALIAS = "seedream-4-5"

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("mock_server", "contracts")
+# Each import package and the folder its source root is (see pyproject.toml).
+PACKAGES = {"mock_server": ROOT, "seedream_contracts": ROOT / "contracts"}
 WEB_FRAMEWORKS = ("flask", "werkzeug")
 # The HTTP adapters: the only modules allowed to touch the web frameworks.
 ADAPTERS = (
@@ -111,16 +112,16 @@ class Module:
         return self.path.read_text("utf-8")
 
 
-def _modules(package: str) -> Iterator[Module]:
-    for path in sorted((ROOT / package).rglob("*.py")):
-        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+def _modules(package: str, source_root: Path) -> Iterator[Module]:
+    for path in sorted((source_root / package).rglob("*.py")):
+        parts = list(path.relative_to(source_root).with_suffix("").parts)
         is_package = parts[-1] == "__init__"
         if is_package:
             parts.pop()
         yield Module(".".join(parts), path, is_package)
 
 
-ALL_MODULES = [m for package in PACKAGES for m in _modules(package)]
+ALL_MODULES = [m for package, root in PACKAGES.items() for m in _modules(package, root)]
 
 
 def _shown(path: Path) -> Path:
@@ -150,7 +151,7 @@ def _imports_adapter(target: str) -> bool:
 
 def test_the_packages_are_found() -> None:
     names = {m.name for m in ALL_MODULES}
-    assert {"mock_server", "mock_server.emulator", "mock_server.api", "contracts"} <= names
+    assert {"mock_server", "mock_server.emulator", "mock_server.api", "seedream_contracts"} <= names
 
 
 def test_only_http_adapters_import_web_frameworks() -> None:
@@ -160,9 +161,9 @@ def test_only_http_adapters_import_web_frameworks() -> None:
 
 
 def test_contracts_never_import_mock_server() -> None:
-    contracts = [m for m in ALL_MODULES if _within(m.name, ("contracts",))]
+    contracts = [m for m in ALL_MODULES if _within(m.name, ("seedream_contracts",))]
     bad = _violations(contracts, _imports_mock_server)
-    assert not bad, "contracts/ must stay independent of mock_server:\n" + "\n".join(bad)
+    assert not bad, "seedream_contracts must stay independent of mock_server:\n" + "\n".join(bad)
 
 
 def test_domain_modules_never_import_the_http_adapters() -> None:

@@ -21,8 +21,8 @@ from fox_client import (
     parse_callback,
 )
 
-from contracts.receiver import WebhookReceiver
 from mock_server.handle import MockHandle
+from seedream_contracts.receiver import WebhookReceiver
 
 
 class MockTime:

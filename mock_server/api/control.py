@@ -6,13 +6,13 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from contracts import openapi
 from mock_server import documents
 from mock_server.api._http import emulator, guard_control, json_body
 from mock_server.clock import CLOCK_MODES, parse_iso
 from mock_server.errors import InvalidRequestError
 from mock_server.tasks import Status, TaskError
 from mock_server.validation import callback_url_pattern
+from seedream_contracts import openapi
 
 control = Blueprint("control", __name__, url_prefix="/_mock")
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from contracts.client import Client
 from mock_server.config import Settings
 from mock_server.server import MockServer
+from seedream_contracts.client import Client
 
 START = 1_800_000_000.0
 

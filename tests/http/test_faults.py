@@ -13,9 +13,9 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from contracts.client import Client
-from contracts.receiver import WebhookReceiver
 from mock_server.server import MockServer
+from seedream_contracts.client import Client
+from seedream_contracts.receiver import WebhookReceiver
 
 Serve = Callable[..., tuple[MockServer, Client]]
 GENERATIONS = "/api/v1/images/generations"

@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contracts.client import Client
-from contracts.loader import validator
 from mock_server.config import Settings
 from mock_server.httpd import Connection, HttpServer, Limits
 from mock_server.server import MockServer, error_body
+from seedream_contracts.client import Client
+from seedream_contracts.loader import validator
 
 Serve = Callable[..., tuple[MockServer, Client]]
 Echo = Callable[..., HttpServer]

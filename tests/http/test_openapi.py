@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
-from contracts import openapi
-from contracts.client import Client
 from mock_server.server import MockServer
+from seedream_contracts import openapi
+from seedream_contracts.client import Client
 
 Serve = Callable[..., tuple[MockServer, Client]]
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from contracts.client import Client
-from contracts.receiver import WebhookReceiver
 from mock_server.server import MockServer
+from seedream_contracts.client import Client
+from seedream_contracts.receiver import WebhookReceiver
 
 Serve = Callable[..., tuple[MockServer, Client]]
 NEXT = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')

@@ -22,10 +22,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from contracts.client import Client, Reply
-from contracts.loader import validator
 from mock_server.config import Settings
 from mock_server.server import MockServer
+from seedream_contracts.client import Client, Reply
+from seedream_contracts.loader import validator
 
 KEY = "aio_prop"
 FIELDS = ("prompt", "model", "aspect_ratio", "quality", "image_urls", "callback_url")

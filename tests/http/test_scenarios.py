@@ -20,12 +20,12 @@ from typing import IO, Any
 
 import pytest
 
-from contracts.client import Client, Reply
-from contracts.loader import validator
-from contracts.receiver import WebhookReceiver
 from mock_server.config import Settings
 from mock_server.config_values import WEBHOOK_SCHEDULES
 from mock_server.server import MockServer
+from seedream_contracts.client import Client, Reply
+from seedream_contracts.loader import validator
+from seedream_contracts.receiver import WebhookReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "fixtures" / "scenarios"
@@ -130,7 +130,7 @@ def test_a_shipped_scenario_is_valid_and_loads_over_http(path: Path, api: Client
     scenario = json.loads(path.read_text("utf-8"))
     errors = [e.message for e in validator("scenario").iter_errors(scenario)]
     assert errors == []
-    assert scenario["$schema"] == "../../contracts/schemas/scenario.schema.json"
+    assert scenario["$schema"] == "../../contracts/seedream_contracts/schemas/scenario.schema.json"
     assert scenario["name"] == path.stem
     assert "\n" not in scenario["description"]
 

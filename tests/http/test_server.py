@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from contracts.client import Client
 from mock_server.server import MockServer
+from seedream_contracts.client import Client
 
 Serve = Callable[..., tuple[MockServer, Client]]
 

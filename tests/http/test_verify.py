@@ -13,8 +13,8 @@ from typing import Any
 
 from drifting_proxy import DriftingProxy  # tests/http is on sys.path (rootdir mode)
 
-from contracts.client import Client
 from mock_server.server import MockServer
+from seedream_contracts.client import Client
 
 Serve = Callable[..., tuple[MockServer, Client]]
 FEW = "seed_example or defaults_are or unknown_task or missing_content_type"

@@ -15,11 +15,11 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from contracts.client import Client
-from contracts.loader import validator
-from contracts.receiver import Reply, WebhookReceiver
 from mock_server.clock import parse_iso
 from mock_server.server import MockServer
+from seedream_contracts.client import Client
+from seedream_contracts.loader import validator
+from seedream_contracts.receiver import Reply, WebhookReceiver
 
 Serve = Callable[..., tuple[MockServer, Client]]
 SECRET = "whsec_" + base64.b64encode(b"the-current-secret-32-bytes-long").decode()

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from contracts.loader import SCHEMA_NAMES, load_schema, validator
+from seedream_contracts.loader import SCHEMA_NAMES, load_schema, validator
 
 
 @cache
 def _examples(name: str) -> tuple[dict[str, Any], ...]:
-    path = resources.files("contracts").joinpath("examples", f"{name}.json")
+    path = resources.files("seedream_contracts").joinpath("examples", f"{name}.json")
     cases: list[dict[str, Any]] = json.loads(path.read_text("utf-8"))
     return tuple(cases)
 

@@ -6,6 +6,7 @@ import copy
 import json
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
@@ -23,12 +24,20 @@ SCHEMA_NAMES = (
 )
 
 
+def fixture(*parts: str) -> Traversable:
+    """A folder or file of the shared fixtures (`fixtures/` in the repository), found through the
+    installed package, so a wheel and a checkout read the same files."""
+    return resources.files("seedream_contracts.fixtures").joinpath(*parts)
+
+
 @cache
 def _raw(name: str) -> dict[str, Any]:
     if name not in SCHEMA_NAMES:
         raise KeyError(f"no contract schema named {name!r}; known: {', '.join(SCHEMA_NAMES)}")
     text = (
-        resources.files("contracts").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+        resources.files("seedream_contracts")
+        .joinpath("schemas", f"{name}.schema.json")
+        .read_text("utf-8")
     )
     schema: dict[str, Any] = json.loads(text)
     return schema

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from contracts.client import Client
-from contracts.drift import DriftRecorder, Observation
-from contracts.loader import validator
-from contracts.receiver import WebhookReceiver
-from contracts.suite.conftest import Target
+from seedream_contracts.client import Client
+from seedream_contracts.drift import DriftRecorder, Observation
+from seedream_contracts.loader import validator
+from seedream_contracts.receiver import WebhookReceiver
+from seedream_contracts.suite.conftest import Target
 
 
 @pytest.fixture

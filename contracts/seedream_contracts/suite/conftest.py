@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from contracts.client import Client
-from contracts.drift import DriftRecorder
-from contracts.suite import _run
-from contracts.suite._run import Budget
+from seedream_contracts.client import Client
+from seedream_contracts.drift import DriftRecorder
+from seedream_contracts.suite import _run
+from seedream_contracts.suite._run import Budget
 
 DEFAULT_KEY = "aio_your_api_key"
 MOCK_SPEED = 100  # 3–10 s tasks finish in 30–100 ms

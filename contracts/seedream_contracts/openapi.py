@@ -12,7 +12,7 @@ import copy
 import json
 from typing import Any
 
-from contracts.loader import load_schema
+from seedream_contracts.loader import load_schema
 
 VERSION = "0.1.0"
 PUBLIC_SCHEMAS = ("generation_request", "create_response", "task", "error", "callback")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from contracts.client import Client, TargetUnreachable
-from contracts.drift import DriftRecorder
-from contracts.drift_report import to_markdown, to_table
+from seedream_contracts.client import Client, TargetUnreachable
+from seedream_contracts.drift import DriftRecorder
+from seedream_contracts.drift_report import to_markdown, to_table
 
 
 @dataclass

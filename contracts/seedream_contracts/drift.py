@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts.loader import load_schema, validator
+from seedream_contracts.loader import load_schema, validator
 
 VERDICTS = ("ok", "missing", "extra", "type", "enum")
 _TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from contracts.client import Client
-from contracts.suite._data import cases
+from seedream_contracts.client import Client
+from seedream_contracts.suite._data import cases
 
 GENERATIONS = "/api/v1/images/generations"
 

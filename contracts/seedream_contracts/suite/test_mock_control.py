@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from contracts.client import Client
+from seedream_contracts.client import Client
 
 pytestmark = pytest.mark.mock_only
 

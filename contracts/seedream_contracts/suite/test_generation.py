@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from contracts.client import Client
-from contracts.sizes import ASPECT_RATIOS as RATIOS
-from contracts.sizes import OUTPUT_SIZES, QUALITIES
-from contracts.suite._run import Budget
+from seedream_contracts.client import Client
+from seedream_contracts.sizes import ASPECT_RATIOS as RATIOS
+from seedream_contracts.sizes import OUTPUT_SIZES, QUALITIES
+from seedream_contracts.suite._run import Budget
 
 SEED_BODY = {
     "model": "seedream/4.5-text-to-image",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "requests"
+from seedream_contracts.loader import fixture
 
 
 def cases(name: str) -> list[dict[str, Any]]:
-    loaded: list[dict[str, Any]] = json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
+    text = fixture("requests", f"{name}.json").read_text("utf-8")
+    loaded: list[dict[str, Any]] = json.loads(text)
     return loaded

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from contracts.drift import Observation, endpoint_of
-from contracts.loader import validator
+from seedream_contracts.drift import Observation, endpoint_of
+from seedream_contracts.loader import validator
 
 USER_AGENT = "seedream-mock-contracts/0.1"
 
