@@ -56,13 +56,25 @@ TOKEN_HEADER = "X-Mock-Token"
 
 
 def guard_control() -> None:
-    """The control API's gate: 404 when disabled, 401 without the configured token."""
+    """The control API's gate: 404 when disabled, 401 without the configured token — saying
+    whether the header was missing or wrong (never echoing either token), so a CI script
+    with a stale secret is not told to add a header it already sends."""
     settings = emulator().settings
     if not settings.control:
         raise NotFoundError("The control API is disabled on this server (--no-control).")
     token = settings.control_token
-    if token and not hmac.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
+    if not token:
+        return
+    sent = request.headers.get(TOKEN_HEADER)
+    if sent is None:
         raise AuthenticationError(f"The control API needs the {TOKEN_HEADER} header.")
+    # As bytes: WSGI gives header values decoded as latin-1, and compare_digest refuses
+    # non-ASCII text (a 500 instead of a 401).
+    if not hmac.compare_digest(sent.encode("latin-1", "replace"), token.encode("utf-8")):
+        raise AuthenticationError(
+            f"{TOKEN_HEADER} does not match the token this server was started with "
+            "(--control-token)."
+        )
 
 
 def page_args(default_limit: int, most: int) -> tuple[int, str | None]:

@@ -82,7 +82,7 @@ def parse_head(buffer: bytearray, limits: Limits, scanned: int = 0) -> Head | No
     if len(parts) != 3 or not _TOKEN.fullmatch(parts[0]):
         raise RequestError(400, "The request line is not 'METHOD target HTTP/1.1'.")
     if not _VERSION.fullmatch(parts[2]):
-        raise RequestError(505, f"{parts[2][:20]!r} is not supported; speak HTTP/1.1.")
+        raise RequestError(505, f"{_shown(parts[2][:20])} is not supported; speak HTTP/1.1.")
     method, target, version = (part.decode("latin-1") for part in parts)
     environ: dict[str, Any] = {"REQUEST_METHOD": method, "SERVER_PROTOCOL": version}
     _set_target(environ, target)
@@ -96,6 +96,12 @@ def parse_head(buffer: bytearray, limits: Limits, scanned: int = 0) -> Head | No
         raise RequestError(417, f"Expect {expect[:40]!r} is not supported.")
     continues = expect is not None and version == "HTTP/1.1" and (chunked or length > 0)
     return Head(environ, end + 4, keep_alive, chunked, length, continues)
+
+
+def _shown(raw: bytes) -> str:
+    """Request bytes quoted in a message as the client wrote them: text, never Python's
+    `b'...'`; a byte that is not printable ASCII is written as an escape (`\\x00`)."""
+    return raw.decode("latin-1").encode("unicode_escape").decode("ascii")
 
 
 def _framing(environ: dict[str, Any], version: str, limits: Limits) -> tuple[bool, int]:
@@ -203,7 +209,7 @@ def _add_header(environ: dict[str, Any], line: bytes) -> None:
         raise RequestError(400, "Folded header lines (obs-fold) are not accepted.")
     name, sep, value = line.partition(b":")
     if not sep or not _TOKEN.fullmatch(name):
-        raise RequestError(400, f"The header line {line[:60]!r} is not 'Name: value'.")
+        raise RequestError(400, f"The header line '{_shown(line[:60])}' is not 'Name: value'.")
     if b"_" in name:  # as waitress and nginx do: X_Foo must not pose as X-Foo
         return
     key = name.decode("latin-1").upper().replace("-", "_")

@@ -14,6 +14,16 @@ log = logging.getLogger("mock_server.httpd")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _NO_BODY_STATUSES = frozenset({204, 304})
+_STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+
+
+def status_line(status: int | str) -> str:
+    """`404 Not Found`: every status line this server writes takes its words from
+    `http.HTTPStatus`, whatever the app said (Werkzeug says `404 NOT FOUND`), so the app's
+    answers and the server's own refusals read alike. A code HTTPStatus does not know (a fault
+    rule may send 599) keeps the app's words."""
+    code = int(str(status)[:3])
+    return _STATUS_LINES.get(code) or (status if isinstance(status, str) else f"{code} Unknown")
 
 
 @dataclass
@@ -71,7 +81,7 @@ def encode(answer: Answer, *, head_only: bool, keep_alive: bool, http10: bool, d
            server: str) -> tuple[bytes, bool]:  # fmt: skip
     """The bytes to send, and whether the connection stays open after them (the app may ask
     to close it with `Connection: close`)."""
-    lines = [f"HTTP/1.1 {answer.status}\r\n"]
+    lines = [f"HTTP/1.1 {status_line(answer.status)}\r\n"]
     has_length = False
     for name, value in answer.headers:
         lowered = name.lower()
@@ -97,7 +107,7 @@ def encode(answer: Answer, *, head_only: bool, keep_alive: bool, http10: bool, d
 
 def refusal(status: int, body: bytes, *, date: str, server: str) -> bytes:
     """A complete answer (then the connection closes) for a request the app never saw."""
-    head = (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+    head = (f"HTTP/1.1 {status_line(status)}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             f"Date: {date}\r\nServer: {server}\r\nConnection: close\r\n\r\n")  # fmt: skip
     return head.encode("latin-1") + body

@@ -1,0 +1,32 @@
+"""GET /_mock/health: the one readiness probe, answered in every mode.
+
+CI scripts, compose health checks and wait-for tools need one URL that answers 200 as soon as
+the server serves, whatever its flags. So this blueprint has no control guard: it answers with
+`--no-control` and without `X-Mock-Token`. That is safe only because it tells nothing a client
+could use against the server — no key, no token, no state beyond the clock's mode. The fault
+hooks act on the public routes only, so no rule ever delays or breaks it either.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from mock_server import __version__, documents
+from mock_server.api._http import emulator
+from mock_server.clock import monotonic
+
+STARTED_KEY = "seedream_mock.started"
+
+control_health = Blueprint("control_health", __name__, url_prefix="/_mock")
+
+
+@control_health.get("/health")
+def health() -> Response:
+    """`ready` is always true: an answer at all means the server is serving (GET and HEAD)."""
+    started: float = current_app.extensions[STARTED_KEY]
+    return jsonify(documents.success({
+        "version": __version__,
+        "clock": emulator().clock.state().mode,
+        "uptime_seconds": round(monotonic() - started, 3),
+        "ready": True,
+    }))  # fmt: skip
