@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from mock_server import documents
+from mock_server.api.requestlog import RequestLog
 from mock_server.app import create_app
 from mock_server.config import Settings
 from mock_server.emulator import Emulator
@@ -50,9 +51,11 @@ class MockServer:
         """Open the listening socket (so `port` is known) without serving yet."""
         limits = Limits(max_body_bytes=self.settings.max_body_bytes,
                         max_connections=self.settings.max_connections)  # fmt: skip
+        style = self.settings.log_requests
+        journal = None if style == "off" else RequestLog(style)
         self._server = HttpServer(self.app, self.settings.host, self.settings.port,
-                                  limits=limits, error_body=error_body,
-                                  inline=self._inline)  # fmt: skip
+                                  limits=limits, error_body=error_body, inline=self._inline,
+                                  journal=journal)  # fmt: skip
         self.emulator.base_url = self.base_url
         return self
 

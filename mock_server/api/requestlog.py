@@ -1,36 +1,62 @@
 """One line per request on stdout — method, path, status, milliseconds, task id — as text or
-JSON (`--log-requests`). Off unless asked, so the hot path does no formatting by default."""
+JSON (`--log-requests`). Off unless asked, so the hot path does no timing or formatting by default.
+
+The line is written by the HTTP server (`mock_server.httpd.journal`), not by a Flask hook: only
+the server sees the status actually sent after a `"when": "after"` fault replaced the app's
+answer, a delay slept in a worker thread, and a connection closed, reset or hung instead of
+answered. The app's part is to leave the task id where the server can read it (the environ).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 from flask import Flask, Response, g, request
 
 from mock_server.clock import monotonic
 
-
-def _start() -> None:
-    g.started = monotonic()
+TASK_KEY = "seedream_mock.task_id"
 
 
-def _line(response: Response, style: str) -> Response:
-    elapsed = (monotonic() - g.get("started", monotonic())) * 1000
+class RequestLog:
+    """A `mock_server.httpd.Journal` that prints each request's line in one style."""
+
+    def __init__(self, style: str) -> None:
+        self.style = style
+
+    def clock(self) -> float:
+        return monotonic()
+
+    def record(self, environ: dict[str, Any], outcome: int | str, seconds: float) -> None:
+        method: str = environ["REQUEST_METHOD"]
+        # WSGI carries the path as latin-1 code points; show what the client wrote.
+        path = environ["PATH_INFO"].encode("latin-1").decode("utf-8", "replace")
+        task_id: str | None = environ.get(TASK_KEY)
+        ms = seconds * 1000  # both ends from one monotonic clock: never negative
+        if self.style == "json":
+            answered = isinstance(outcome, int)
+            text = json.dumps({
+                "method": method, "path": path, "status": outcome if answered else None,
+                "outcome": "answered" if answered else outcome, "ms": round(ms, 2),
+                "task_id": task_id,
+            })  # fmt: skip
+        else:
+            text = f"{method} {path} {outcome} {ms:.1f}ms" + (f" {task_id}" if task_id else "")
+        print(text, file=sys.stdout, flush=True)
+
+
+def _remember_task(response: Response) -> Response:
     task_id = g.get("task_id") or (request.view_args or {}).get("task_id")
-    if style == "json":
-        record = {"method": request.method, "path": request.path, "status": response.status_code,
-                  "ms": round(elapsed, 2), "task_id": task_id}  # fmt: skip
-        text = json.dumps(record)
-    else:
-        text = f"{request.method} {request.path} {response.status_code} {elapsed:.1f}ms"
-        text += f" {task_id}" if task_id else ""
-    print(text, file=sys.stdout, flush=True)
+    if task_id:
+        request.environ[TASK_KEY] = task_id
     return response
 
 
 def register_request_log(app: Flask, style: str) -> None:
+    """Let the server's request log name the task (the line itself is the server's to write:
+    `MockServer` hands it a `RequestLog`)."""
     if style == "off":
         return
-    app.before_request(_start)
-    app.after_request(lambda response: _line(response, style))
+    app.after_request(_remember_task)

@@ -1,7 +1,8 @@
 """seedream-mock's own HTTP/1.1 server for its WSGI app (see `server.py` for why it exists)."""
 
 from mock_server.httpd.connection import CONNECTION_KEY, Connection
+from mock_server.httpd.journal import Journal
 from mock_server.httpd.requests import Limits
 from mock_server.httpd.server import HttpServer
 
-__all__ = ["CONNECTION_KEY", "Connection", "HttpServer", "Limits"]
+__all__ = ["CONNECTION_KEY", "Connection", "HttpServer", "Journal", "Limits"]

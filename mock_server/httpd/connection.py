@@ -36,6 +36,7 @@ class Connection:
         self.continued = False  # "100 Continue" sent for the request being read
         self.last_active = time.monotonic()
         self.cut: Cut | None = None
+        self.held = False  # a hang was carried out before the cut (the request log says so)
 
     def close(self) -> None:
         """End the connection with a FIN and no answer (after the app returns)."""
@@ -48,6 +49,7 @@ class Connection:
     def wait_for_hangup(self, seconds: float, stop: threading.Event) -> bool:
         """Hold for up to `seconds` (or until `stop`); True as soon as the client hangs up.
         Called from a worker thread while the loop is not reading this connection."""
+        self.held = True
         deadline = time.monotonic() + seconds
         with selectors.DefaultSelector() as selector:
             selector.register(self.sock, selectors.EVENT_READ)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.httpd.connection import CONNECTION_KEY, Connection
+from mock_server.httpd.journal import STARTED_KEY, Journal, cut_word
 from mock_server.httpd.registry import OUTBOX_HIGH, Registry
 from mock_server.httpd.requests import Head, Limits, RequestError, parse_head, take_body
 from mock_server.httpd.wsgi import Answer, Date, WsgiApp, encode, refusal, run_app
@@ -49,6 +50,7 @@ class Exchange:
     inline: Inline
     spawn: Callable[[Connection, Request], bool]  # run in a thread; False: no thread to be had
     stopping: threading.Event
+    journal: Journal | None = None  # told how each request ended (`--log-requests`); or nobody
 
     def __post_init__(self) -> None:
         self._date = Date()
@@ -102,6 +104,7 @@ class Exchange:
             else:
                 busy = "The server has no thread free for this request; retry shortly."
                 self.refuse(connection, RequestError(503, busy))
+                self._tell(request, 503)
                 return
         if not self.registry.lingering(connection):
             self.registry.watch(connection)
@@ -138,6 +141,8 @@ class Exchange:
         environ["REMOTE_PORT"] = str(connection.peer[1])
         environ["wsgi.input"] = io.BytesIO(body)
         environ[CONNECTION_KEY] = connection
+        if self.journal is not None:
+            environ[STARTED_KEY] = self.journal.clock()
         if head.too_large:  # the rest of its body is never read: no request can follow it
             connection.reading = False
         keep_alive = head.keep_alive and not head.too_large
@@ -146,13 +151,30 @@ class Exchange:
     # -- writing --------------------------------------------------------------------------------
 
     def answer(self, connection: Connection, request: Request, answer: Answer | None) -> None:
-        """Send the app's answer; or carry out the cut the app asked for; or a 500."""
+        """Send the app's answer (or carry out its cut), then say how the request ended: this
+        is the one place that knows, after every app hook and any thread hand-off."""
+        outcome = self._deliver(connection, request, answer)
+        self._tell(request, outcome)
+
+    def _tell(self, request: Request, outcome: int | str) -> None:
+        if self.journal is None:
+            return
+        seconds = self.journal.clock() - request.environ[STARTED_KEY]
+        try:
+            self.journal.record(request.environ, outcome, seconds)
+        except Exception:  # a broken log costs a line, never the connection
+            log.exception("the request log failed on %s", request.environ["PATH_INFO"])
+
+    def _deliver(self, connection: Connection, request: Request,
+                 answer: Answer | None) -> int | str:  # fmt: skip
+        """Send the app's answer; or carry out the cut the app asked for; or a 500. Returns the
+        status sent, or the word for the cut."""
         if connection.cut is not None:
             self.registry.drop(connection)
-            return
+            return cut_word(connection)
         if answer is None:
             self.refuse(connection, RequestError(500, INTERNAL))
-            return
+            return 500
         keep_alive = request.keep_alive and connection.reading and not self.stopping.is_set()
         try:
             data, keep_alive = encode(answer, head_only=request.head_only, keep_alive=keep_alive,
@@ -161,12 +183,13 @@ class Exchange:
         except (UnicodeEncodeError, ValueError):  # a status or header HTTP cannot carry
             log.exception("the app's answer to %s cannot be sent", request.environ["PATH_INFO"])
             self.refuse(connection, RequestError(500, INTERNAL))
-            return
+            return 500
         connection.outbox += data
         if not keep_alive:
             connection.reading = False
             connection.closing = True
         self.flush(connection)
+        return int(answer.status[:3])
 
     def refuse(self, connection: Connection, refused: RequestError) -> None:
         """Answer a request the app never saw (or could not answer), then close."""

@@ -24,6 +24,7 @@ from typing import Any
 
 from mock_server.httpd.connection import Connection
 from mock_server.httpd.exchange import ErrorBody, Exchange, Inline, Request
+from mock_server.httpd.journal import Journal
 from mock_server.httpd.registry import READ, WRITE, Registry
 from mock_server.httpd.requests import Limits, RequestError
 from mock_server.httpd.wsgi import Answer, WsgiApp, run_app
@@ -41,7 +42,8 @@ class HttpServer:
 
     def __init__(self, app: WsgiApp, host: str, port: int, *, error_body: ErrorBody,
                  limits: Limits | None = None, inline: Inline = _never,
-                 server_header: str = "seedream-mock") -> None:  # fmt: skip
+                 server_header: str = "seedream-mock",
+                 journal: Journal | None = None) -> None:  # fmt: skip
         self.app = app
         self.limits = limits or Limits()
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -72,7 +74,8 @@ class HttpServer:
             "wsgi.input_terminated": True,
         }  # fmt: skip
         self._exchange = Exchange(app, self.limits, self._registry, base_environ, error_body,
-                                  server_header, inline, self._spawn, self._stopping)  # fmt: skip
+                                  server_header, inline, self._spawn, self._stopping,
+                                  journal)  # fmt: skip
 
     def serve_forever(self, grace_s: float = 5.0) -> None:
         """Serve until `stop_soon()`; then finish running requests (up to `grace_s`) and close."""
