@@ -7,7 +7,7 @@ ARGS ?=
 PRISM_VERSION := 5.16.0
 PRISM := .tools/node_modules/.bin/prism
 
-.PHONY: run test lint typecheck unit bench clean help
+.PHONY: run test lint typecheck unit installed bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -39,7 +39,10 @@ $(PRISM):  # Stoplight Prism, for the OpenAPI checks (needs node and npm)
 unit: $(VENV)/.installed-dev $(PRISM)  ## the whole pytest suite, without lint
 	$(BIN)/python -m pytest $(ARGS)
 
-test: lint unit  ## lint, then the whole suite (what CI runs)
+installed: $(VENV)/.installed-dev  ## build sdist + wheel, install it in a fresh venv, smoke-test it outside the repo
+	$(BIN)/python tests/installed/run.py
+
+test: lint unit installed  ## lint, the whole suite, then the built wheel as users get it (what CI runs)
 
 bench: $(VENV)/.installed-dev $(PRISM)  ## speed numbers vs Prism (wrk); writes bench/results/
 	$(BIN)/python bench/run.py $(ARGS)

@@ -1,0 +1,79 @@
+"""Every command the README lists, run from the installed wheel outside the repository."""
+
+from __future__ import annotations
+
+import json
+from importlib import metadata
+
+import pytest
+from conftest import cli, get, serving, shipped_scenarios
+
+
+def test_version_names_the_installed_distribution() -> None:
+    done = cli("version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"seedream-mock {metadata.version('seedream-mock')}"
+
+
+def test_the_wheel_installs_only_the_projects_import_packages() -> None:
+    files = metadata.files("seedream-mock") or []
+    top = {
+        f.parts[0] for f in files if not f.parts[0].endswith(".dist-info") and ".." not in f.parts
+    }
+    top.discard("bin")
+    assert top == {"mock_server", "seedream_contracts"}
+
+
+def test_scenario_list_names_every_shipped_scenario() -> None:
+    done = cli("scenario", "list")
+    assert done.returncode == 0, done.stderr
+    listed = [line.split()[0] for line in done.stdout.splitlines() if line.strip()]
+    assert sorted(listed) == sorted(shipped_scenarios())
+
+
+@pytest.mark.parametrize("name", shipped_scenarios())
+def test_every_shipped_scenario_validates_by_name(name: str) -> None:
+    done = cli("scenario", "validate", name)
+    assert done.returncode == 0, done.stderr
+    assert f"scenario {name!r}" in done.stdout
+
+
+@pytest.mark.parametrize("name", shipped_scenarios())
+def test_serve_answers_with_every_shipped_scenario(name: str) -> None:
+    with serving("--scenario", name) as served:
+        assert f"scenario:    {name}" in served.banner
+        status, body = get(f"{served.url}/_mock/health")
+        assert status == 200, body
+        status, body = get(f"{served.url}/_mock/scenarios")
+        assert status == 200, body
+        assert body["data"]["loaded"] == name
+
+
+def test_health_answers_with_the_control_api_disabled() -> None:
+    with serving("--no-control") as served:
+        status, body = get(f"{served.url}/_mock/health")
+        assert status == 200, body
+        assert body["data"]["ready"] is True
+        assert get(f"{served.url}/_mock/clock")[0] == 404
+
+
+def test_openapi_prints_a_document_of_both_routes() -> None:
+    done = cli("openapi")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["openapi"].startswith("3.1")
+    assert {"/api/v1/images/generations", "/api/v1/tasks/{task_id}"} <= set(document["paths"])
+
+
+def test_verify_passes_against_the_embedded_mock() -> None:
+    done = cli("verify")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert " passed" in done.stdout
+    assert "failed" not in done.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize("command", ["serve", "verify", "openapi", "scenario", "version"])
+def test_every_command_explains_itself(command: str) -> None:
+    done = cli(command, "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: seedream-mock {command}")
