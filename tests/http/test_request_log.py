@@ -10,14 +10,16 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from mock_server.server import MockServer
+from mock_server.httpd import HttpServer
+from mock_server.server import MockServer, error_body
 from seedream_contracts.client import Client
 
 Serve = Callable[..., tuple[MockServer, Client]]
@@ -45,7 +47,7 @@ class Logged:
     task_id: str | None
 
 
-def post(server: MockServer, timeout: float = 10.0) -> Seen:
+def post(server: MockServer | HttpServer, timeout: float = 10.0) -> Seen:
     """One POST on a fresh connection, no retries, timed by the client."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
     started = time.monotonic()
@@ -186,3 +188,67 @@ def test_latency_is_part_of_the_logged_duration(
     line = logged(capfd, style)
     assert seen.outcome == line.outcome == 200
     assert_timed(line, seen, at_least_ms=700)
+
+
+# -- the server's side, around a bare WSGI app ------------------------------------------------
+
+
+class Notes:
+    """A journal that keeps what it is told (or fails, to show a broken log costs nothing)."""
+
+    def __init__(self, broken: bool = False) -> None:
+        self.broken = broken
+        self.lines: list[tuple[int | str, float]] = []
+
+    def clock(self) -> float:
+        return time.monotonic()
+
+    def record(self, environ: dict[str, Any], outcome: int | str, seconds: float) -> None:
+        if self.broken:
+            raise OSError("stdout is gone")
+        self.lines.append((outcome, seconds))
+
+
+def failing_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    raise RuntimeError("a bug in the app")
+
+
+def ok_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+
+@pytest.fixture
+def bare() -> Iterator[Callable[..., HttpServer]]:
+    started: list[tuple[HttpServer, threading.Thread]] = []
+
+    def start(app: Any, journal: Notes) -> HttpServer:
+        server = HttpServer(app, "127.0.0.1", 0, error_body=error_body, journal=journal)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        started.append((server, thread))
+        return server
+
+    yield start
+    for server, thread in started:
+        server.stop_soon()
+        thread.join(timeout=10)
+
+
+def test_an_app_that_fails_is_logged_as_the_500_the_client_got(
+    bare: Callable[..., HttpServer],
+) -> None:
+    notes = Notes()
+    seen = post(bare(failing_app, notes))
+    deadline = time.monotonic() + 5
+    while not notes.lines and time.monotonic() < deadline:
+        time.sleep(0.01)
+    ((outcome, seconds),) = notes.lines
+    assert seen.outcome == outcome == 500
+    assert 0 <= seconds * 1000 <= seen.ms + SLACK_MS
+
+
+def test_a_broken_log_never_costs_the_client_its_answer(bare: Callable[..., HttpServer]) -> None:
+    server = bare(ok_app, Notes(broken=True))
+    assert post(server).outcome == 200
+    assert post(server).outcome == 200  # and the server still serves
