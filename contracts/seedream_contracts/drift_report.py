@@ -45,7 +45,8 @@ def to_markdown(report: dict[str, Any]) -> str:
 
 def to_table(report: dict[str, Any]) -> str:
     """A short terminal summary."""
-    lines = [f"answers checked: {report['responses']}   credits spent: {report['credits_spent']}"
+    lines = [f"answers checked: {report['responses']}   credits planned: "
+             f"{report.get('credits_planned', 0)}   credits spent: {report['credits_spent']}"
              f"   network errors: {len(report['network_errors'])}"]  # fmt: skip
     if report["drift"]:
         lines.append(f"{'endpoint':<34} {'field':<28} {'verdict':<8} sample")

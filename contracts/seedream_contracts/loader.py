@@ -101,8 +101,14 @@ def _tagged(error: ValidationError, field: str, choices: list[str]) -> Validatio
 def explain(error: ValidationError) -> tuple[str, str]:
     """A readable location (`faults[2].action.status`) and sentence for a schema error."""
     narrowed = _narrow(error)
+    path = list(narrowed.absolute_path)
+    if narrowed.validator == "required" and isinstance(narrowed.instance, dict):
+        # A missing field is the field at fault, not the object that lacks it (`param: null`
+        # for a top-level `name` would point at nothing).
+        wanted: Any = narrowed.validator_value
+        path.append(next(name for name in wanted if name not in narrowed.instance))
     location = ""
-    for part in narrowed.absolute_path:
+    for part in path:
         location += f"[{part}]" if isinstance(part, int) else (f".{part}" if location else part)
     return location, f"{location or 'the document'}: {narrowed.message}"
 

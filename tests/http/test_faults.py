@@ -442,7 +442,7 @@ def test_all_tasks_across_keys_with_filters(serve: Serve) -> None:
          400, "action.status"),
         ("POST", "/_mock/faults", {"name": "x", "action": {"type": "latency",
          "distribution": "uniform", "min_ms": 9, "max_ms": 1}}, 400, "action"),
-        ("POST", "/_mock/faults", {"action": {"type": "close"}}, 400, None),
+        ("POST", "/_mock/faults", {"action": {"type": "close"}}, 400, "name"),  # the missing field
         ("DELETE", "/_mock/faults/nothing", None, 404, "name"),
         ("PUT", "/_mock/rate-limit", {"rps": 0}, 400, "rate_limit.rps"),
         ("PUT", "/_mock/timelines", {"processing_seconds": [9, 1]}, 400,

@@ -81,6 +81,7 @@ def test_costly_target_spends_nothing_unless_allowed(serve: Serve, tmp_path: Pat
     assert code == 0, output
     assert paid["credits_planned"] == 12
     assert paid["credits_spent"] == 12
+    assert "credits planned: 12   credits spent: 12" in output  # printed, not only in the JSON
     assert len(paid["skipped_for_budget"]) == 1
 
 

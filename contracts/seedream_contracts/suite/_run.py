@@ -103,6 +103,7 @@ def summary_lines(config: pytest.Config) -> list[str]:
     if run is None or not run.recorder.observations:
         return []
     report = run.recorder.report()
+    report["credits_planned"] = run.budget.planned
     lines = to_table(report).splitlines()
     if run.budget.skipped:
         lines.append(f"skipped for the credit budget: {len(run.budget.skipped)} tests "
