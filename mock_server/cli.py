@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -15,7 +16,8 @@ from typing import Any
 import seedream_contracts
 from mock_server import __version__, scenarios
 from mock_server.cli_parser import build_parser
-from mock_server.config import DEFAULT_KEY, load_settings
+from mock_server.config import DEFAULT_KEY, FIELD_NAMES, load_settings
+from mock_server.config_sources import ENV_PREFIXES, VERIFY_VARIABLES, env_entry, unknown_variables
 from mock_server.config_values import ConfigError
 from mock_server.scenarios import ScenarioError
 from mock_server.server import MockServer
@@ -78,18 +80,45 @@ def tune_gc() -> None:
     gc.set_threshold(5000, 50, 100)
 
 
+def _scenario(args: argparse.Namespace) -> tuple[str, str] | None:
+    """The start scenario and where it was named: --scenario, else SEEDREAM_MOCK_SCENARIO
+    (set but empty counts as unset, as shells and CI files often leave it)."""
+    if args.scenario:
+        return args.scenario, f"--scenario {args.scenario}"
+    entry = env_entry("scenario", os.environ)
+    return (entry[1], f"{entry[0]}={entry[1]}") if entry and entry[1] else None
+
+
+def _start(args: argparse.Namespace) -> MockServer:
+    """The server as configured, its start scenario loaded; a ConfigError names the culprit."""
+    settings = load_settings(
+        args.config, overrides=_overrides(args), defaults={"log_requests": _log_default()}
+    )
+    server = MockServer(settings)
+    scenario = _scenario(args)
+    if scenario is not None:
+        reference, where = scenario
+        try:
+            server.emulator.start_scenario = scenarios.read_file(reference)
+        except ScenarioError as exc:
+            raise ConfigError(f"{where}: {exc.message}") from None
+        server.emulator.reset()
+    return server
+
+
+def _error(message: str) -> int:
+    print(f"seedream-mock: error: {message}", file=sys.stderr)
+    return 2
+
+
 def serve(args: argparse.Namespace) -> int:
+    for warning in unknown_variables(os.environ, FIELD_NAMES):
+        print(f"seedream-mock: warning: {warning}", file=sys.stderr)
     try:
-        settings = load_settings(
-            args.config, overrides=_overrides(args), defaults={"log_requests": _log_default()}
-        )
-        server = MockServer(settings)
-        if args.scenario:
-            server.emulator.start_scenario = scenarios.read_file(args.scenario)
-            server.emulator.reset()
-    except (ConfigError, ScenarioError) as exc:
-        print(f"seedream-mock: {exc}", file=sys.stderr)
-        return 2
+        server = _start(args)
+    except ConfigError as exc:
+        return _error(str(exc))
+    settings = server.settings
     try:
         server.bind()
     except OSError as exc:
@@ -138,8 +167,14 @@ def run_verify(args: argparse.Namespace) -> int:
     # The suite's own ini file, not the settings of the project the kit is installed into; this
     # process imported the kit already, so pytest cannot rewrite its asserts (it warns; ignored).
     options = ["-p", "no:cacheprovider", "-q", "-c", str(suite / "pytest.ini")]
-    for name in ("target", "api_key", "other_api_key", "max_credits", "report", "callback_url"):
+    for name in VERIFY_VARIABLES:
         value = getattr(args, name)
+        # Only the long prefix here: a MOCK_API_KEY is likelier some other tool's than ours.
+        variable = ENV_PREFIXES[0] + name.upper()
+        if value is None and os.environ.get(variable):
+            value = os.environ[variable]
+            if name == "max_credits" and not value.strip().isdigit():
+                return _error(f"{variable}={value}: not a whole number of credits")
         if value is not None:
             options += [f"--{name.replace('_', '-')}", str(value)]
     return int(pytest.main([str(suite), *options, *args.pytest_args]))

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import os
+from collections.abc import Sequence
 
 from mock_server import __version__
 from mock_server.clock import CLOCK_MODES
 from mock_server.config import DEFAULT_KEY
+from mock_server.config_sources import ENV_PREFIXES
 
 EPILOG = """\
 Settings come from, in rising order: defaults, --config FILE (TOML), SEEDREAM_MOCK_<NAME>
-environment variables (or the short MOCK_<NAME>), and the flags above. The TOML/env name is
-the flag's long name with underscores, except:
-  --key KEY[:CREDITS]   keys = { aio_a = 100 }           MOCK_KEYS=aio_a:100,aio_b
-  --strict-keys         key_mode = "strict"              MOCK_KEY_MODE=strict
-  --no-control          control = false                  MOCK_CONTROL=false
-  --image-lifetime      image_lifetime_seconds = 3600    MOCK_IMAGE_LIFETIME_SECONDS=3600
-  --webhook-secret S    webhook_secrets = ["whsec_…"]    MOCK_WEBHOOK_SECRETS=whsec_a,whsec_b
-  (no flag)             prices = { "seedream/4.5-edit:high" = 20 }
-                        MOCK_PRICES=seedream/4.5-edit:high=20,seedream/4.5-edit=15
+environment variables, and the flags above. Every flag has its variable, named after the flag's
+long name in capitals (--max-tasks: SEEDREAM_MOCK_MAX_TASKS); the TOML name is the same in
+lower case (max_tasks). The short MOCK_<NAME> is read too, but SEEDREAM_MOCK_<NAME> wins, and
+only an unknown SEEDREAM_MOCK_* name is warned about. Names that differ from the flag's:
+  --key KEY[:CREDITS]  keys = { aio_a = 100 }         SEEDREAM_MOCK_KEYS=aio_a:100,aio_b
+  --strict-keys        key_mode = "strict"            SEEDREAM_MOCK_KEY_MODE=strict
+  --no-control         control = false                SEEDREAM_MOCK_CONTROL=false
+  --image-lifetime S   image_lifetime_seconds = 3600  SEEDREAM_MOCK_IMAGE_LIFETIME_SECONDS=3600
+  --webhook-secret S   webhook_secrets = ["whsec_a"]  SEEDREAM_MOCK_WEBHOOK_SECRETS=whsec_a,whsec_b
+  --config FILE        (not in the file)              SEEDREAM_MOCK_CONFIG=mock.toml
+  --scenario NAME      (not in the file)              SEEDREAM_MOCK_SCENARIO=flaky-5xx
+  (no flag)            prices = { "seedream/4.5-edit:high" = 20 }
+                       SEEDREAM_MOCK_PRICES=seedream/4.5-edit:high=20,seedream/4.5-edit=15
 
 examples:
   seedream-mock serve                            # 127.0.0.1:8080, real clock, open keys
@@ -27,6 +32,20 @@ examples:
   seedream-mock serve --clock manual             # time moves only via POST /_mock/clock/advance
   seedream-mock serve --strict-keys --key aio_team:600 --key aio_ci:120
 """
+
+
+class CommandParser(argparse.ArgumentParser):
+    """A command's parser, for which an argument it does not know is its own usage error.
+    Plain argparse hands a command's unknown arguments up to the top-level parser, which then
+    shows its own usage (`seedream-mock [-h] COMMAND`) instead of the command's."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'seedream-mock serve --help' for every setting and where settings come from.",
     )
     parser.add_argument("--version", action="version", version=f"seedream-mock {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     serve = commands.add_parser(
         "serve",
         help="serve the emulated API over HTTP",
@@ -178,11 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
         ("--report", "write the drift report to PATH.json and PATH.md"),
         ("--callback-url", "a public receiver for callbacks on a real target"),
     ):
-        variable = "SEEDREAM_MOCK_" + flag[2:].upper().replace("-", "_")
+        variable = ENV_PREFIXES[0] + flag[2:].upper().replace("-", "_")  # read by run_verify
         verify.add_argument(
-            flag, default=os.environ.get(variable), type=int if flag == "--max-credits" else str,
-            help=f"{text} [env {variable}]",
-        )  # fmt: skip
+            flag, type=int if flag == "--max-credits" else str, help=f"{text} [env {variable}]"
+        )
     verify.add_argument("pytest_args", nargs="*", help="after --: passed to pytest (e.g. -k seed)")
     commands.add_parser("version", help="print the version", description="Print the version.")
     scenario = commands.add_parser(

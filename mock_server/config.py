@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from mock_server.clock import CLOCK_MODES, ClockMode
-from mock_server.config_values import (
-    ConfigError,
-    coerce,
-)
+from mock_server.config_sources import SECRETS, Written, from_env, from_file, from_flags
+from mock_server.config_values import ConfigError, coerce
 from mock_server.ratelimit import RateLimit
+from mock_server.signing import standard_key
 
 KEY_PATTERN = re.compile(r"^aio_[A-Za-z0-9_\-]{1,200}$")
 DEFAULT_KEY = "aio_your_api_key"  # the key in the seed page's curl example, ready out of the box
 
-
-ENV_PREFIXES = ("SEEDREAM_MOCK_", "MOCK_")
 LOG_FORMATS = ("off", "text", "json")
 SIGNATURE_SCHEMES = ("standard", "kie")
 
@@ -91,41 +87,56 @@ class Settings:
 
 
 def _check(s: Settings) -> None:
+    for name, problem in _problems(s):
+        raise ConfigError(problem, name, "…" if name in SECRETS else getattr(s, name))
+
+
+def _problems(s: Settings) -> Iterator[tuple[str, str]]:
+    """Each broken rule as (setting, problem): one setting each, so the message can name where
+    that one value was written."""
     if s.clock not in CLOCK_MODES:
-        raise ConfigError(f"clock must be one of {', '.join(CLOCK_MODES)}, not {s.clock!r}")
+        yield "clock", f"must be one of {', '.join(CLOCK_MODES)}"
     if not s.speed > 0:
-        raise ConfigError(f"speed must be greater than 0, not {s.speed}")
+        yield "speed", "must be greater than 0"
     if s.key_mode not in ("open", "strict"):
-        raise ConfigError(f"key_mode must be 'open' or 'strict', not {s.key_mode!r}")
+        yield "key_mode", "must be 'open' or 'strict'"
     if not 0 <= s.port <= 65535:
-        raise ConfigError(f"port must be between 0 and 65535, not {s.port}")
+        yield "port", "must be between 0 and 65535"
     for key, credits in s.keys.items():
         if not KEY_PATTERN.match(key):
-            raise ConfigError(f"key {key!r} is not of the form aio_<letters, digits, _ or ->")
+            yield "keys", f"key {key!r} is not of the form aio_<letters, digits, _ or ->"
         if credits < 0:
-            raise ConfigError(f"key {key} has negative credits ({credits})")
+            yield "keys", f"key {key} has negative credits ({credits})"
+    if s.pending_seconds < 0:
+        yield "pending_seconds", "must not be negative"
     low, high = s.processing_seconds
-    if s.pending_seconds < 0 or low < 0 or high < low:
-        raise ConfigError("timeline: pending_seconds >= 0 and 0 <= processing min <= max")
+    if low < 0 or high < low:
+        yield "processing_seconds", "must be MIN-MAX seconds with 0 <= MIN <= MAX"
     for name in ("max_prompt_chars", "max_body_bytes", "max_connections", "max_tasks"):
         if getattr(s, name) < 1:
-            raise ConfigError(f"{name} must be at least 1")
-    if s.price < 0 or any(v < 0 for v in s.prices.values()):
-        raise ConfigError("prices must not be negative")
-    if not s.webhook_timeout > 0 or any(d < 0 for d in s.webhook_schedule):
-        raise ConfigError("webhook_timeout must be > 0 and webhook_schedule delays >= 0")
+            yield name, "must be at least 1"
+    if s.price < 0:
+        yield "price", "must not be negative"
+    if any(v < 0 for v in s.prices.values()):
+        yield "prices", "must not be negative"
+    if not s.webhook_timeout > 0:
+        yield "webhook_timeout", "must be greater than 0"
+    if any(d < 0 for d in s.webhook_schedule):
+        yield "webhook_schedule", "delays must not be negative"
     if s.log_requests not in LOG_FORMATS:
-        raise ConfigError(f"log_requests must be one of {', '.join(LOG_FORMATS)}")
+        yield "log_requests", f"must be one of {', '.join(LOG_FORMATS)}"
+    for secret in s.webhook_secrets:
+        try:
+            standard_key(secret)
+        except ConfigError as exc:
+            yield "webhook_secrets", exc.problem
     if s.webhook_signature not in SIGNATURE_SCHEMES:
-        raise ConfigError(
-            f"webhook_signature must be one of {', '.join(SIGNATURE_SCHEMES)}, "
-            f"not {s.webhook_signature!r}"
-        )
+        yield "webhook_signature", f"must be one of {', '.join(SIGNATURE_SCHEMES)}"
     if s.rate_limit_rps is not None and not s.rate_limit_rps > 0:
-        raise ConfigError("rate_limit_rps must be greater than 0")
+        yield "rate_limit_rps", "must be greater than 0"
     for name in ("webhook_workers", "webhook_log_limit", "rate_limit_burst"):
         if getattr(s, name) < 1:
-            raise ConfigError(f"{name} must be at least 1")
+            yield name, "must be at least 1"
 
 
 FIELD_NAMES = tuple(f.name for f in fields(Settings))
@@ -137,23 +148,19 @@ def load_settings(
     overrides: Mapping[str, Any] | None = None,
     defaults: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Merge the sources, later ones winning: defaults < file < environment (SEEDREAM_MOCK_<NAME>,
-    or the short MOCK_<NAME>) < overrides (flags)."""
-    raw: dict[str, Any] = dict(defaults or {})  # a caller's own defaults (the CLI logs requests)
-    if config_file is not None:
-        try:
-            raw.update(tomllib.loads(Path(config_file).read_text("utf-8")))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"config file {config_file}: {exc}") from None
-        unknown = sorted(set(raw) - set(FIELD_NAMES))
-        if unknown:
-            raise ConfigError(f"config file {config_file}: unknown settings {', '.join(unknown)}")
+    """Merge the sources, later ones winning: defaults < file (`config_file`, else the one
+    SEEDREAM_MOCK_CONFIG names) < environment (SEEDREAM_MOCK_<NAME>, or the short MOCK_<NAME>)
+    < overrides (flags). A bad value is reported as written: `SEEDREAM_MOCK_PORT=abc: …`."""
     env = os.environ if env is None else env
-    for name in FIELD_NAMES:
-        for prefix in ENV_PREFIXES[::-1]:  # the long prefix wins over the short one
-            if f"{prefix}{name.upper()}" in env:
-                raw[name] = env[f"{prefix}{name.upper()}"]
-    raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    default_credits = coerce("default_credits", raw.get("default_credits", 1200), 0)
-    values = {name: coerce(name, value, default_credits) for name, value in raw.items()}
-    return Settings(**values)
+    given: dict[str, Written] = {k: (v, f"{k}={v!r}") for k, v in (defaults or {}).items()}
+    given.update(from_file(config_file, env, FIELD_NAMES))
+    given.update(from_env(env, FIELD_NAMES))
+    given.update(from_flags(overrides or {}))
+    credits = given["default_credits"][0] if "default_credits" in given else 1200
+    try:
+        default_credits = coerce("default_credits", credits, 0)
+        return Settings(**{k: coerce(k, v, default_credits) for k, (v, _) in given.items()})
+    except ConfigError as exc:
+        if exc.setting not in given:
+            raise
+        raise ConfigError(f"{given[exc.setting][1]}: {exc.problem}") from None

@@ -22,7 +22,13 @@ WEBHOOK_SCHEDULES: dict[str, tuple[float, ...]] = {
 
 
 class ConfigError(ValueError):
-    """A setting has a value the server cannot run with; the message names the setting."""
+    """A setting has a value the server cannot run with. The message names the setting and the
+    value; `setting` and `problem` let `load_settings` name, instead, where the user wrote it
+    (flag, variable, or file and key), since that is what the user has to go and change."""
+
+    def __init__(self, problem: str, setting: str | None = None, value: Any = None) -> None:
+        super().__init__(f"{setting}={value!r}: {problem}" if setting else problem)
+        self.problem, self.setting = problem, setting
 
 
 def parse_key_spec(spec: str, default_credits: int) -> tuple[str, int]:
@@ -41,7 +47,7 @@ def parse_range(text: str) -> tuple[float, float]:
     try:
         return float(low), float(high or low)
     except ValueError:
-        raise ConfigError(f"{text!r} is not a number or a MIN-MAX range of seconds") from None
+        raise ConfigError("not a number or a MIN-MAX range of seconds") from None
 
 
 def _prices(value: Any) -> dict[str, int]:
@@ -72,24 +78,43 @@ def _moment(value: Any) -> float:
     return parse_iso(str(value))
 
 
+def _integer(value: Any) -> int:
+    """An integer, written as one: `8080` or `"8080"`, not `80.5` or `true`."""
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError("not an integer")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError("not an integer") from None
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError("not a number") from None
+
+
 _CONVERTERS: dict[str, Any] = {
-    "port": int,
-    "max_connections": int,
-    "speed": float,
-    "seed": int,
-    "default_credits": int,
-    "price": int,
-    "pending_seconds": float,
-    "max_prompt_chars": int,
-    "max_body_bytes": int,
-    "image_lifetime_seconds": float,
-    "image_cache_bytes": int,
-    "max_tasks": int,
-    "webhook_timeout": float,
-    "rate_limit_rps": float,
-    "rate_limit_burst": int,
-    "webhook_workers": int,
-    "webhook_log_limit": int,
+    "port": _integer,
+    "max_connections": _integer,
+    "speed": _number,
+    "seed": _integer,
+    "default_credits": _integer,
+    "price": _integer,
+    "pending_seconds": _number,
+    "max_prompt_chars": _integer,
+    "max_body_bytes": _integer,
+    "image_lifetime_seconds": _number,
+    "image_cache_bytes": _integer,
+    "max_tasks": _integer,
+    "webhook_timeout": _number,
+    "rate_limit_rps": _number,
+    "rate_limit_burst": _integer,
+    "webhook_workers": _integer,
+    "webhook_log_limit": _integer,
 }
 
 
@@ -123,4 +148,4 @@ def coerce(name: str, value: Any, default_credits: int) -> Any:
             return _moment(value)
         return _CONVERTERS.get(name, str)(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"setting {name}: {value!r} is not valid ({exc})") from None
+        raise ConfigError(str(exc) or "not valid", name, value) from None

@@ -103,3 +103,12 @@ def test_serve_does_not_log_requests_into_a_pipe_unless_asked() -> None:
     with _serving("--port", "0") as served:
         _post(served.url)
         assert _log_lines(served, 1, timeout=1.0) == []
+
+
+def test_verify_names_a_bad_variable_and_its_value() -> None:
+    result = _run("verify", env={"SEEDREAM_MOCK_MAX_CREDITS": "lots"})
+    assert result.returncode == 2, result.stderr
+    assert (
+        result.stderr == "seedream-mock: error: SEEDREAM_MOCK_MAX_CREDITS=lots: not a whole "
+        "number of credits\n"
+    )
