@@ -50,8 +50,10 @@ PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PRO
 
 
 def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The test's environment without any MOCK_* setting (so the host's cannot leak in)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOCK_")}
+    """The test's environment without any (SEEDREAM_)MOCK_* setting (so the host's cannot leak
+    in)."""
+    ours = ("MOCK_", "SEEDREAM_MOCK_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     env.update(extra or {})
     return env
 
@@ -265,6 +267,58 @@ def test_serve_help_explains_clock_keys_and_settings_precedence() -> None:
     assert flat.index("--config FILE (TOML") < flat.index("MOCK_<NAME>") < flat.index("the flags")
 
 
+def test_serve_help_names_every_variable_by_its_long_prefix() -> None:
+    text = _run("serve", "--help").stdout
+    for variable in ("SEEDREAM_MOCK_CONFIG=", "SEEDREAM_MOCK_SCENARIO=", "SEEDREAM_MOCK_KEYS="):
+        assert variable in text, variable
+    assert re.findall(r"(?<![A-Z_])MOCK_\S*", text) == ["MOCK_<NAME>"]  # the short form, once
+
+
+def _readme_configuration_rows() -> dict[str, str]:
+    """The README's configuration table: flag -> env cell."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    lines = [line.replace("\\|", "/") for line in section.splitlines()]  # `FILE\|NAME`
+    rows = [line.split("|")[1:3] for line in lines if line.startswith("| `--")]
+    return {flag.strip().strip("`").split()[0]: env.strip() for flag, env in rows}
+
+
+def test_readme_configuration_table_lists_every_serve_flag_and_its_variable() -> None:
+    help_text = _run("serve", "--help").stdout
+    flags = set(re.findall(r"^  (--[a-z-]+)", help_text, re.MULTILINE)) - {"--help"}
+    rows = _readme_configuration_rows()
+    assert set(rows) == flags
+    for flag, env in rows.items():
+        assert env.startswith("`SEEDREAM_MOCK_"), (flag, env)
+    assert rows["--scenario"] == "`SEEDREAM_MOCK_SCENARIO`"
+    assert rows["--config"] == "`SEEDREAM_MOCK_CONFIG`"
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["serve", "--prot"], "usage: seedream-mock serve "),
+        (["verify", "--prot"], "usage: seedream-mock verify "),
+        (
+            ["scenario", "validate", "happy-path", "--prot"],
+            "usage: seedream-mock scenario validate",
+        ),
+        (["openapi", "--prot"], "usage: seedream-mock openapi "),
+    ],
+)
+def test_an_unknown_option_shows_its_commands_usage(
+    argv: list[str], usage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mock_server.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    stderr = capsys.readouterr().err
+    assert stderr.startswith(usage), stderr
+    assert stderr.rstrip().endswith("error: unrecognized arguments: --prot"), stderr
+
+
 def test_version_flag_prints_program_name_and_version() -> None:
     result = _run("--version")
     assert result.returncode == 0, result.stderr
@@ -394,11 +448,34 @@ def test_missing_config_file_exits_two_naming_the_file(tmp_path: Path) -> None:
     assert str(missing) in stderr
 
 
-def test_non_numeric_port_in_environment_exits_two_naming_port() -> None:
+def test_non_numeric_port_in_environment_exits_two_naming_the_variable() -> None:
     stderr = _config_error(_run("serve", env={"MOCK_PORT": "notanumber"}))
     assert stderr.startswith("seedream-mock: ")
-    assert "port" in stderr
-    assert "notanumber" in stderr
+    assert "MOCK_PORT=notanumber" in stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "line"),
+    [
+        ((), {"SEEDREAM_MOCK_PORT": "abc"}, "SEEDREAM_MOCK_PORT=abc: not an integer"),
+        (("--processing-seconds", "9-2"), {}, "--processing-seconds 9-2: must be MIN-MAX"),
+        (("--scenario", "no-such"), {}, "--scenario no-such: cannot read scenario no-such"),
+        ((), {"SEEDREAM_MOCK_SCENARIO": "no-such"}, "SEEDREAM_MOCK_SCENARIO=no-such: cannot read"),
+    ],
+)
+def test_config_error_is_one_line_naming_the_flag_or_variable_and_value(
+    args: tuple[str, ...], env: dict[str, str], line: str
+) -> None:
+    stderr = _config_error(_run("serve", *args, env=env))
+    assert stderr.startswith(f"seedream-mock: error: {line}"), stderr
+    assert stderr.count("\n") == 1, stderr
+
+
+def test_bad_value_in_config_file_names_the_file_and_key(tmp_path: Path) -> None:
+    config = tmp_path / "mock.toml"
+    config.write_text('port = 0\nspeed = "fast"\n', encoding="utf-8")
+    stderr = _config_error(_run("serve", env={"SEEDREAM_MOCK_CONFIG": str(config)}))
+    assert stderr == f"seedream-mock: error: config file {config}: speed = 'fast': not a number\n"
 
 
 def test_port_already_in_use_exits_one_naming_the_address() -> None:
@@ -430,7 +507,7 @@ def test_malformed_clock_start_flag_is_a_config_error() -> None:
 
 def test_non_numeric_default_credits_in_environment_is_a_config_error() -> None:
     stderr = _config_error(_run("serve", "--port", "0", env={"MOCK_DEFAULT_CREDITS": "abc"}))
-    assert "default_credits" in stderr
+    assert "MOCK_DEFAULT_CREDITS=abc" in stderr
 
 
 def test_clock_start_from_environment_is_parsed_or_rejected_cleanly() -> None:
@@ -442,7 +519,7 @@ def test_clock_start_from_environment_is_parsed_or_rejected_cleanly() -> None:
         else:
             stderr = served.stderr_text()
             assert served.exit_code == 2, stderr
-            assert "clock_start" in stderr, stderr
+            assert "MOCK_CLOCK_START=" in stderr, stderr
             assert "Traceback" not in stderr, stderr
 
 
@@ -469,6 +546,41 @@ def test_port_comes_from_flag_then_env_then_config_file(
         assert served.port == ports[winner], (ports, served.banner)
         status, _ = _request(served.port, "GET", "/_mock/clock", key=None)
         assert status == 200
+
+
+def test_scenario_and_config_file_come_from_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "mock.toml"
+    config.write_text('key_mode = "strict"\nkeys = { aio_from_file = 5 }\n', encoding="utf-8")
+    env = {"SEEDREAM_MOCK_CONFIG": str(config), "SEEDREAM_MOCK_SCENARIO": "happy-path"}
+    with _serving("--port", "0", env=env) as served:
+        assert "aio_from_file (5 credits; keys strict)" in served.banner
+        assert "scenario:    happy-path" in served.banner
+        code, stderr = served.stop()
+    assert code == 0
+    assert "warning" not in stderr, stderr
+
+
+def test_scenario_and_config_flags_beat_their_variables(tmp_path: Path) -> None:
+    ignored, chosen = tmp_path / "ignored.toml", tmp_path / "chosen.toml"
+    ignored.write_text("keys = { aio_from_env = 5 }\n", encoding="utf-8")
+    chosen.write_text("keys = { aio_from_flag = 7 }\n", encoding="utf-8")
+    env = {"SEEDREAM_MOCK_CONFIG": str(ignored), "SEEDREAM_MOCK_SCENARIO": "no-such"}
+    with _serving("--port", "0", "--config", str(chosen), "--scenario", "happy-path",
+                  env=env) as served:  # fmt: skip
+        assert "aio_from_flag (7 credits" in served.banner
+        assert "scenario:    happy-path" in served.banner
+
+
+def test_unknown_variable_is_a_startup_warning_naming_the_closest_one() -> None:
+    env = {"SEEDREAM_MOCK_CLOK": "manual", "MOCK_SOMETHING_ELSE": "theirs"}
+    with _serving("--port", "0", env=env) as served:
+        code, stderr = served.stop()
+    assert code == 0
+    warnings = [line for line in stderr.splitlines() if "warning" in line]
+    assert warnings == [
+        "seedream-mock: warning: unknown variable SEEDREAM_MOCK_CLOK "
+        "(did you mean SEEDREAM_MOCK_CLOCK?)"
+    ]
 
 
 def test_strict_keys_accept_only_the_configured_key() -> None:
