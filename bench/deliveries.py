@@ -1,5 +1,6 @@
-"""Webhook delivery throughput: callbacks from the mock to a `seedream_contracts.receiver.WebhookReceiver`
-in this process, streamed (scaled clock from the start) and burst (manual clock, then released)."""
+"""Webhook delivery throughput: callbacks from the mock to a
+`seedream_contracts.receiver.WebhookReceiver` in this process, streamed (scaled clock from the
+start) and burst (manual clock, then released)."""
 
 from __future__ import annotations
 

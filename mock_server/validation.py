@@ -2,8 +2,8 @@
 
 The contract schema (seedream_contracts/schemas/generation_request.schema.json) says most of
 it; this module adds what a schema cannot: the configured prompt cap, the alias resolution,
-and the callback host allow-list. When a body breaks several rules, the first field in FIELD_ORDER wins,
-so the same body always gets the same error.
+and the callback host allow-list. When a body breaks several rules, the first field in
+FIELD_ORDER wins, so the same body always gets the same error.
 """
 
 from __future__ import annotations
