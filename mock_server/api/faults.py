@@ -57,7 +57,9 @@ def _key_only(route: str) -> RequestFacts:
 
 def _before() -> Response | None:
     route = ROUTES.get(request.endpoint or "")
-    if route is None:
+    if route is None or request.method == "OPTIONS":
+        # OPTIONS is the server describing a route, not a call of the API: a rule's `times` and
+        # draws, and the rate limit, are for the calls a client makes.
         return None
     mock = emulator()
     facts = _facts(route) if mock.faults.active else _key_only(route)

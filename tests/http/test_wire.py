@@ -123,6 +123,16 @@ def test_options_answers_204_with_allow_and_no_body(serve: Serve, path: str, all
     assert body == b""
 
 
+def test_options_is_never_faulted_nor_spends_a_rule(serve: Serve) -> None:
+    server, api = serve()
+    rule = {"name": "busy", "action": {"type": "http_error", "status": 503}, "times": 1}
+    api.request("POST", "/_mock/faults", json_body=rule).expect_json(200)
+    data = raw(server.port, b"OPTIONS /api/v1/images/generations HTTP/1.1\r\n"
+                            b"Connection: close\r\n\r\n")  # fmt: skip
+    assert first_line(data) == b"HTTP/1.1 204 No Content"
+    assert api.request("GET", "/_mock/faults").json()["data"][0]["fired"] == 0
+
+
 def test_options_keeps_the_connection_for_the_next_request(serve: Serve) -> None:
     server, _ = serve()
     data = raw(server.port, b"OPTIONS /_mock/health HTTP/1.1\r\n\r\n"
