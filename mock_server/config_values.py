@@ -66,7 +66,11 @@ def _schedule(value: Any) -> tuple[float, ...]:
         if value.strip() in WEBHOOK_SCHEDULES:
             return WEBHOOK_SCHEDULES[value.strip()]
         value = [v for v in value.split(",") if v.strip()]
-    return tuple(float(v) for v in value)
+    try:
+        return tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        presets = ", ".join(WEBHOOK_SCHEDULES)
+        raise ValueError(f"not a preset ({presets}) or delays in seconds like 1,5,30") from None
 
 
 def _moment(value: Any) -> float:
