@@ -115,8 +115,11 @@ def _problems(s: Settings) -> Iterator[tuple[str, str]]:
     for name in ("max_prompt_chars", "max_body_bytes", "max_connections", "max_tasks"):
         if getattr(s, name) < 1:
             yield name, "must be at least 1"
-    if s.price < 0:
-        yield "price", "must not be negative"
+    for name in ("price", "default_credits", "image_cache_bytes"):
+        if getattr(s, name) < 0:
+            yield name, "must not be negative"
+    if not s.image_lifetime_seconds > 0:
+        yield "image_lifetime_seconds", "must be greater than 0"
     if any(v < 0 for v in s.prices.values()):
         yield "prices", "must not be negative"
     if not s.webhook_timeout > 0:

@@ -64,6 +64,9 @@ def test_a_bad_variable_is_named_with_its_value(env: dict[str, str], message: st
         ({"port": 70000}, "--port 70000: must be between 0 and 65535"),
         ({"keys": ["aio_a:1", "aio_b:lots"]}, "--key aio_a:1 --key aio_b:lots: "),
         ({"webhook_timeout": 0}, "--webhook-timeout 0: must be greater than 0"),
+        ({"image_lifetime_seconds": -1}, "--image-lifetime -1: must be greater than 0"),
+        ({"image_cache_bytes": -5}, "--image-cache-bytes -5: must not be negative"),
+        ({"default_credits": -12}, "--default-credits -12: must not be negative"),
     ],
 )
 def test_a_bad_flag_is_named_with_its_value(overrides: dict[str, object], message: str) -> None:
