@@ -19,10 +19,15 @@ from mock_server.cli_parser import build_parser
 from mock_server.config import DEFAULT_KEY, FIELD_NAMES, load_settings
 from mock_server.config_sources import ENV_PREFIXES, VERIFY_VARIABLES, env_entry, unknown_variables
 from mock_server.config_values import ConfigError
+from mock_server.exposure import control_open_to_others
 from mock_server.scenarios import ScenarioError
 from mock_server.server import MockServer
 from seedream_contracts import openapi
 
+INSECURE = (
+    "--insecure-control: the control API needs no token, so anyone who can reach this port "
+    "can drive the mock and read what callback receivers on its host answer"
+)
 SEED_PROMPT = "A serene mountain lake at sunrise with reflections, photorealistic"
 
 
@@ -52,6 +57,7 @@ def banner(server: MockServer) -> str:
             f"  API key:     {key} ({credits} credits; keys {mode})",
             f"  clock:       {clock.mode}{speed}",
             f"  control API: {control}",
+            *_control_access(server),
             f"  scenario:    {server.emulator.scenario or 'none'}",
             "Try it:",
             f"  curl -X POST {url}/api/v1/images/generations \\",
@@ -61,6 +67,19 @@ def banner(server: MockServer) -> str:
             "Press Ctrl-C to stop.",
         ]
     )
+
+
+def _control_access(server: MockServer) -> list[str]:
+    """The banner's word on who may call the control API, when it is not just this host."""
+    settings, pad = server.settings, " " * 15
+    if server.generated_token:
+        return [
+            f"{pad}needs X-Mock-Token: {server.generated_token}",
+            f"{pad}(generated: {settings.host} is not loopback; --control-token sets one)",
+        ]
+    if control_open_to_others(settings):
+        return [f"{pad}WARNING: open to every host, no token (--insecure-control)"]
+    return []
 
 
 def _log_default() -> str:
@@ -130,6 +149,8 @@ def serve(args: argparse.Namespace) -> int:
         server.stop_soon()
 
     signal.signal(signal.SIGTERM, _terminate)
+    if control_open_to_others(settings):
+        print(f"seedream-mock: warning: {INSECURE}", file=sys.stderr, flush=True)
     print(banner(server), flush=True)
     tune_gc()
     with contextlib.suppress(KeyboardInterrupt):

@@ -172,13 +172,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="one line per request on stdout: method, path, status, ms, task id "
         "(default: text on a terminal, off when stdout is a pipe or file)",
     )
-    add("--control-token", help="require this X-Mock-Token header on /_mock/ calls")
+    add(
+        "--control-token",
+        help="require this X-Mock-Token header on /_mock/ calls (on a non-loopback --host, "
+        "one is generated when none is given)",
+    )
     add(
         "--no-control",
         action="store_false",
         dest="control",
         default=None,
         help="disable the /_mock/ control API",
+    )
+    add(
+        "--insecure-control",
+        action="store_true",
+        default=None,
+        help="on a non-loopback --host, serve the control API with no token (default: a "
+        "token is required there, generated and printed if --control-token is not given)",
     )
     verify = commands.add_parser(
         "verify", help="run the contract suite against the mock or any target, with a drift report",

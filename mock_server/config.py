@@ -57,6 +57,7 @@ class Settings:
     control_token: str | None = None
     log_requests: str = "off"
 
+    insecure_control: bool = False
     rate_limit_rps: float | None = None
     rate_limit_burst: int = 10
 

@@ -23,7 +23,8 @@ VERIFY_VARIABLES = ("target", "api_key", "other_api_key", "max_credits", "report
 # Flags not spelt `--<setting with dashes>`; the ones without a value are switches.
 FLAGS = {"keys": "--key", "image_lifetime_seconds": "--image-lifetime",
          "webhook_secrets": "--webhook-secret"}  # fmt: skip
-SWITCHES = {"key_mode": "--strict-keys", "control": "--no-control"}
+SWITCHES = {"key_mode": "--strict-keys", "control": "--no-control",
+            "insecure_control": "--insecure-control"}  # fmt: skip
 SECRETS = ("webhook_secrets", "control_token")  # named in errors, never shown
 
 Written = tuple[Any, str]  # a value as written, and where: "SEEDREAM_MOCK_PORT=abc"

@@ -142,7 +142,7 @@ def coerce(name: str, value: Any, default_credits: int) -> Any:
         if name == "callback_hosts":
             items = value.split(",") if isinstance(value, str) else value
             return tuple(h.strip() for h in items if h.strip())
-        if name == "control":
+        if name in ("control", "insecure_control"):
             if isinstance(value, str):
                 return value.strip().lower() not in ("0", "false", "no", "off")
             return bool(value)

@@ -16,6 +16,7 @@ from mock_server.app import create_app
 from mock_server.config import Settings
 from mock_server.emulator import Emulator
 from mock_server.errors import wire_type
+from mock_server.exposure import with_control_token
 from mock_server.httpd import HttpServer, Limits
 
 
@@ -28,7 +29,11 @@ class MockServer:
     """One emulator served over HTTP on `settings.host:settings.port` (port 0: a free one)."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or Settings()
+        given = settings or Settings()
+        # A bind other hosts can reach never gets an open control API by accident (exposure).
+        self.settings = with_control_token(given)
+        generated = self.settings.control_token != given.control_token
+        self.generated_token = self.settings.control_token if generated else None
         self.emulator = Emulator(self.settings)
         self.app = create_app(self.settings, self.emulator)
         self._server: HttpServer | None = None
