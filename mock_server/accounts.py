@@ -1,7 +1,15 @@
-"""Who may call the API: configured keys, open-mode keys made on first use, revocation, grants."""
+"""Who may call the API: configured keys, open-mode keys made on first use, revocation, grants.
+
+Keys made on first use are bounded: any client can invent them, so past `max_open_keys` the
+one idle longest is forgotten (an OrderedDict by last use: O(1) per key). A key with a task
+running holds credits and is never forgotten; nor is a key the user set up or touched through
+the control API. A forgotten key that comes back is treated as on first use (a fresh grant);
+the real service has no such thing, and the README says so.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 
 from mock_server.config import KEY_PATTERN, Settings
@@ -28,11 +36,17 @@ class Accounts:
         self.store = store
         self.events = events
         self.now = now
+        # Keys made on first use, and so forgettable: idle ones least recently used first, and
+        # those with tasks running (how many), which wait in `_running` until they are idle.
+        self._idle: OrderedDict[str, None] = OrderedDict()
+        self._running: dict[str, int] = {}
 
     def seed(self) -> None:
         """Create the configured keys with their grants (at start and after a reset)."""
         self.key_mode = self.settings.key_mode
         self.default_credits = self.settings.default_credits
+        self._idle.clear()
+        self._running.clear()
         for key, credits in self.settings.keys.items():
             self.create(key, credits)
 
@@ -44,7 +58,9 @@ class Accounts:
         if account is None:
             if self.key_mode == "strict":
                 raise AuthenticationError("Invalid API key.")
-            account = self.create(key, self.default_credits)
+            account = self._first_use(key)
+        elif key in self._idle:
+            self._idle.move_to_end(key)
         if account.revoked:
             raise AuthenticationError("This API key has been revoked.")
         return account
@@ -66,14 +82,58 @@ class Accounts:
             self.grant(key, credits)
         return account
 
+    def hold(self, account: Account, amount: int, at: float, task_id: str) -> Account:
+        """Hold a task's price on the key's account, which is busy until `settled`. The account
+        is looked up again: if it was forgotten since `authenticate`, the key is used afresh."""
+        current = self.store.account(account.key) or self._first_use(account.key)
+        current.ledger.hold(amount, at, task_id)  # 402 here: nothing changed
+        if current.key in self._idle:
+            del self._idle[current.key]
+            self._running[current.key] = 0
+        if current.key in self._running:
+            self._running[current.key] += 1
+        return current
+
+    def settled(self, key: str) -> None:
+        """A task of `key` has ended (its account saved): once none runs, it may be forgotten."""
+        left = self._running.get(key)
+        if left is None:
+            return
+        if left > 1:
+            self._running[key] = left - 1
+            return
+        del self._running[key]
+        self._idle[key] = None
+        self._forget_over(self.settings.max_open_keys)
+
+    def _first_use(self, key: str) -> Account:
+        """An account for a key seen for the first time in open mode, making room for it."""
+        self._forget_over(self.settings.max_open_keys - 1)
+        account = self.create(key, self.default_credits)
+        self._idle[key] = None
+        return account
+
+    def _forget_over(self, most: int) -> None:
+        """Forget the least recently used idle keys while more than `most` are kept."""
+        while len(self._idle) + len(self._running) > most and self._idle:
+            key, _ = self._idle.popitem(last=False)
+            self.store.delete_account(key)
+
+    def _pin(self, key: str) -> None:
+        """The control API changed this key on purpose: it is never forgotten from now on."""
+        self._idle.pop(key, None)
+        self._running.pop(key, None)
+
     def revoke(self, key: str) -> Account:
         account = self.get(key)
+        self._pin(key)
         account.revoked = True
         self.store.save_account(account)
         return account
 
     def grant(self, key: str, amount: int) -> Account:
         account = self.get(key)
+        self._pin(key)
         at = self.now()
         try:
             account.ledger.grant(amount, at)

@@ -40,7 +40,7 @@ def banner(server: MockServer) -> str:
     """What a user needs to start: the URL, a key that works, the clock, a curl line — read
     from the running emulator, so a --scenario's keys and clock show as they are."""
     url, settings, mock = server.base_url, server.settings, server.emulator
-    ledgers = {entry["key"]: entry for entry in mock.control.ledgers()}
+    ledgers = {entry["key"]: entry for entry in mock.control.ledgers(limit=1)}
     key = next(iter(ledgers), DEFAULT_KEY)
     credits = ledgers[key]["available"] if key in ledgers else mock.accounts.default_credits
     mode = "open: any aio_ key works" if mock.accounts.key_mode == "open" else "strict"

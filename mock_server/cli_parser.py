@@ -78,7 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--max-connections",
         type=int,
-        help="client connections held open at once; more are answered 503 (default 1000)",
+        help="client connections held open at once; past it the most expendable one (the "
+        "longest stalled: a trickled head, an idle keep-alive) is closed to make room; 503 only "
+        "when every one has a request under way (default 1000)",
+    )
+    add(
+        "--head-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="time a client has to send a whole request head, however its bytes trickle in; "
+        "then a 408 and a close (default 10)",
     )
     add("--clock", choices=CLOCK_MODES, help="real (default), scaled (x --speed) or manual")
     add("--speed", type=float, help="clock speed for --clock scaled (default 1)")
@@ -122,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--image-cache-bytes", type=int, help="memory for rendered PNGs (default 256 MiB)")
     add("--max-tasks", type=int, help="finished tasks kept before the oldest go (default 10000)")
+    add(
+        "--max-open-keys",
+        type=int,
+        metavar="N",
+        help="keys made on first use (open mode) kept before the longest idle go; one that "
+        "comes back gets a fresh grant (default 10000)",
+    )
     add(
         "--rate-limit-rps",
         type=float,

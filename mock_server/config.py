@@ -30,6 +30,7 @@ class Settings:
     port: int = 8080
     public_url: str | None = None
     max_connections: int = 1000
+    head_timeout: float = 10.0
 
     clock: ClockMode = "real"
     speed: float = 1.0
@@ -52,6 +53,7 @@ class Settings:
     image_lifetime_seconds: float = 24 * 3600.0
     image_cache_bytes: int = 256 * 1024 * 1024
     max_tasks: int = 10_000
+    max_open_keys: int = 10_000
 
     control: bool = True
     control_token: str | None = None
@@ -113,12 +115,15 @@ def _problems(s: Settings) -> Iterator[tuple[str, str]]:
     low, high = s.processing_seconds
     if low < 0 or high < low:
         yield "processing_seconds", "must be MIN-MAX seconds with 0 <= MIN <= MAX"
-    for name in ("max_prompt_chars", "max_body_bytes", "max_connections", "max_tasks"):
+    for name in ("max_prompt_chars", "max_body_bytes", "max_connections", "max_tasks",
+                 "max_open_keys"):  # fmt: skip
         if getattr(s, name) < 1:
             yield name, "must be at least 1"
     for name in ("price", "default_credits", "image_cache_bytes"):
         if getattr(s, name) < 0:
             yield name, "must not be negative"
+    if not s.head_timeout > 0:
+        yield "head_timeout", "must be greater than 0"
     if not s.image_lifetime_seconds > 0:
         yield "image_lifetime_seconds", "must be greater than 0"
     if any(v < 0 for v in s.prices.values()):

@@ -104,6 +104,7 @@ def _number(value: Any) -> float:
 _CONVERTERS: dict[str, Any] = {
     "port": _integer,
     "max_connections": _integer,
+    "head_timeout": _number,
     "speed": _number,
     "seed": _integer,
     "default_credits": _integer,
@@ -114,6 +115,7 @@ _CONVERTERS: dict[str, Any] = {
     "image_lifetime_seconds": _number,
     "image_cache_bytes": _integer,
     "max_tasks": _integer,
+    "max_open_keys": _integer,
     "webhook_timeout": _number,
     "rate_limit_rps": _number,
     "rate_limit_burst": _integer,

@@ -49,9 +49,12 @@ class Control:
     def advance_clock_to(self, moment: float) -> None:
         self.mock.scheduler.advance_to(moment)
 
-    def ledgers(self) -> list[dict[str, Any]]:
+    def ledgers(self, limit: int | None = None, before: str | None = None) -> list[dict[str, Any]]:
+        """The keys' ledgers in the order the keys were made; up to `limit` of them after the
+        key `before` (see `paging`)."""
         with self.mock.lock:
-            return [documents.ledger(a) for a in self.mock.store.accounts()]
+            shown = page(list(self.mock.store.accounts()), lambda a: a.key, limit, before)
+            return [documents.ledger(a) for a in shown]
 
     def ledger(self, key: str) -> dict[str, Any]:
         with self.mock.lock:
@@ -127,8 +130,10 @@ class Control:
         self.mock.faults.clear()
         self._note("every fault rule removed")
 
-    def faults(self) -> list[dict[str, Any]]:
-        return [documents.fault_rule(rule) for rule in self.mock.faults.rules()]
+    def faults(self, limit: int | None = None, before: str | None = None) -> list[dict[str, Any]]:
+        """Fault rules in the order added; up to `limit` after the rule named `before`."""
+        shown = page(self.mock.faults.rules(), lambda rule: rule.name, limit, before)
+        return [documents.fault_rule(rule) for rule in shown]
 
     def rate_limit(self) -> dict[str, Any] | None:
         limit = self.mock.rate_limiter.limit

@@ -132,7 +132,8 @@ class Emulator:
             now = self.clock.now()
             price = self.settings.price_for(request.model, request.input.quality)
             task_id = self._new_task_id()
-            account.ledger.hold(price, now, task_id)  # 402 here: no task, no fault used up
+            # 402 here: no task, no fault used up. The account is busy until the task ends.
+            account = self.accounts.hold(account, price, now, task_id)
             facts = RequestFacts(
                 "generations", account.key, request.model, request.input.quality,
                 request.input.aspect_ratio, request.input.prompt, fault_header,
@@ -240,6 +241,8 @@ class Emulator:
                 self._finished.append(task_id)
             self.store.save_task(task)
             self.store.save_account(account)
+            if task.terminal:  # after the save: an idle key may be forgotten now
+                self.accounts.settled(task.key)
             self.events.publish(Event(f"task.{to}", at, task.key, task_id))
 
     def _evict(self) -> None:

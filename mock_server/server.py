@@ -60,7 +60,8 @@ class MockServer:
         journal = None if style == "off" else RequestLog(style)
         self._server = HttpServer(self.app, self.settings.host, self.settings.port,
                                   limits=limits, error_body=error_body, inline=self._inline,
-                                  journal=journal)  # fmt: skip
+                                  journal=journal,
+                                  head_timeout_s=self.settings.head_timeout)  # fmt: skip
         self.emulator.base_url = self.base_url
         return self
 

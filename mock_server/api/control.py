@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from mock_server import documents
-from mock_server.api._http import emulator, guard_control, json_body
+from mock_server.api._http import emulator, guard_control, json_body, page_args, paged
 from mock_server.clock import CLOCK_MODES, parse_iso
 from mock_server.errors import InvalidRequestError
 from mock_server.tasks import Status, TaskError
@@ -81,7 +81,9 @@ def advance_clock() -> Response:
 
 @control.get("/keys")
 def list_keys() -> Response:
-    return jsonify(documents.success(emulator().control.ledgers()))
+    """Paged: open mode makes a key for any client that asks (up to --max-open-keys)."""
+    limit, before = page_args(100, 1000)
+    return paged(emulator().control.ledgers(limit + 1, before), limit, "key")
 
 
 @control.post("/keys")

@@ -19,7 +19,8 @@ def _ok(data: object) -> Response:
 
 @control_faults.get("/faults")
 def list_faults() -> Response:
-    return _ok(emulator().control.faults())
+    limit, before = page_args(100, 1000)
+    return paged(emulator().control.faults(limit + 1, before), limit, "name")
 
 
 @control_faults.post("/faults")

@@ -34,6 +34,7 @@ class Connection:
         self.head: Head | None = None  # the request being read, once its head is complete
         self.scanned = 0  # bytes of the inbox already searched for the end of a head
         self.continued = False  # "100 Continue" sent for the request being read
+        self.head_began: float | None = None  # first byte of a head still being read (deadline)
         self.last_active = time.monotonic()
         self.cut: Cut | None = None
         self.held = False  # a hang was carried out before the cut (the request log says so)

@@ -122,8 +122,10 @@ class Exchange:
         head = connection.head or parse_head(connection.inbox, self.limits, connection.scanned)
         if head is None:
             connection.scanned = len(connection.inbox)
+            if connection.head_began is None and connection.inbox:  # HttpServer's head_timeout_s
+                connection.head_began = time.monotonic()  # from here, trickled bytes or not
             return None
-        connection.head, connection.scanned = head, 0
+        connection.head, connection.scanned, connection.head_began = head, 0, None
         if head.expects_continue and not connection.continued:
             connection.continued = True
             connection.outbox += b"HTTP/1.1 100 Continue\r\n\r\n"

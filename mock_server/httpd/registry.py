@@ -1,4 +1,21 @@
-"""Every open connection: what the selector watches on each, and how each one ends."""
+"""Every open connection: what the selector watches on each, and how each one ends.
+
+When room is needed — a new client at `max_connections`, or `accept()` out of descriptors — the
+server closes the most expendable connection rather than turning the newcomer away (a 503 only
+when no connection may be closed). The order, most expendable first:
+
+1. connections already answered and closing (lingering): only their leftovers are being read;
+2. then the one that has gone longest without giving us a whole request head: the time since
+   its head began when one is half-read (trickled bytes do not count as progress), else since
+   it was last active (an idle keep-alive connection, or one that never sent a byte).
+
+Never closed: a connection whose request is with the app or whose answer is still being sent,
+so shedding loses no work. One order covers both kinds of slowloris, and a normal client is
+safe from both: its heads arrive whole in a millisecond and it is idle for moments, while a
+trickled head or a silent socket grows stale by the second. Idle keep-alive connections are
+not put first: an attacker who reconnects would then close every normal client's connection
+between its requests, while the trickled heads it holds were kept.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +30,7 @@ from mock_server.httpd.connection import Connection
 READ, WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
 OUTBOX_HIGH = 1024 * 1024  # stop reading new requests while this much is still unsent
 LINGER_S = 2.0  # after the last answer, how long unread request bytes are drained
+ORDER_S = 0.5  # how long one sorting of the expendable connections is used (one sort a flood)
 
 
 class Registry:
@@ -21,6 +39,9 @@ class Registry:
     def __init__(self, selector: selectors.BaseSelector) -> None:
         self._selector = selector
         self._open: dict[Connection, float | None] = {}
+        self._order: list[Connection] = []  # expendable connections, the most expendable last
+        self._order_until = 0.0
+        self._order_found_none = False
 
     def __contains__(self, connection: object) -> bool:
         return connection in self._open
@@ -79,7 +100,7 @@ class Registry:
             return
         with contextlib.suppress(OSError):
             connection.sock.shutdown(socket.SHUT_WR)
-        connection.inbox.clear()
+        connection.reader = None  # requests read but never to be answered
         self._open[connection] = time.monotonic() + LINGER_S
         self.watch(connection)
 
@@ -92,6 +113,47 @@ class Registry:
             lingered = linger_until is not None and now > linger_until
             if lingered or connection.last_active < now - idle_timeout_s:
                 self.drop(connection)
+
+    def overdue(self, now: float, head_timeout_s: float) -> list[Connection]:
+        """Connections still reading a request head that began over `head_timeout_s` ago."""
+        cutoff = now - head_timeout_s
+        return [
+            connection
+            for connection, linger_until in self._open.items()
+            if linger_until is None
+            and connection.head_began is not None
+            and connection.head_began < cutoff
+            and connection.reading
+            and not connection.busy
+        ]
+
+    def expendable(self) -> Connection | None:
+        """The connection to close when room is needed (the order is in the module's
+        docstring), or None when every one has a request with the app or an answer unsent.
+        One sorting serves for `ORDER_S` or until it is used up, so a flood of newcomers costs
+        a sort now and then, not a scan each; one that found nothing is not redone sooner."""
+        now = time.monotonic()
+        if now >= self._order_until:
+            self._order = []
+        for fresh in (False, True):
+            while self._order:
+                connection = self._order.pop()
+                if self._closable(connection):
+                    return connection
+            if fresh or (now < self._order_until and self._order_found_none):
+                break
+            closable = [c for c in self._open if self._closable(c)]
+            self._order = sorted(closable, key=self._expendability)
+            self._order_until, self._order_found_none = now + ORDER_S, not closable
+        return None
+
+    def _closable(self, connection: Connection) -> bool:
+        return connection in self._open and not connection.busy and not connection.outbox
+
+    def _expendability(self, connection: Connection) -> tuple[bool, float]:
+        """Sorts ascending: lingering ones last, and among the others the stalest last."""
+        began = connection.head_began
+        return self.lingering(connection), -(connection.last_active if began is None else began)
 
     def drop_all(self) -> None:
         for connection in list(self._open):

@@ -7,6 +7,12 @@ waiting for hundreds of milliseconds. Here the loop answers fast requests (`inli
 itself, in arrival order, with no hand-off. Anything that may block — a delay or hang injected on
 purpose, a PNG render, a control call that waits for the clock — runs in a thread of its own, so
 it never holds up anyone else, and hands its answer back to the loop to write.
+
+No client may hold a connection for nothing: a request head must arrive whole within
+`head_timeout_s` however its bytes trickle in (else a 408 and a close); a newcomer past
+`max_connections`, or past the last file descriptor, makes room by closing the most expendable
+connection (the order is in `registry.py`); and when descriptors run out the listener backs
+off rather than spinning (`listener.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Any
 from mock_server.httpd.connection import Connection
 from mock_server.httpd.exchange import ErrorBody, Exchange, Inline, Request
 from mock_server.httpd.journal import Journal
+from mock_server.httpd.listener import Listener
 from mock_server.httpd.registry import READ, WRITE, Registry
 from mock_server.httpd.requests import Limits, RequestError
 from mock_server.httpd.wsgi import Answer, WsgiApp, run_app
@@ -42,21 +49,15 @@ class HttpServer:
 
     def __init__(self, app: WsgiApp, host: str, port: int, *, error_body: ErrorBody,
                  limits: Limits | None = None, inline: Inline = _never,
-                 server_header: str = "seedream-mock",
-                 journal: Journal | None = None) -> None:  # fmt: skip
+                 server_header: str = "seedream-mock", journal: Journal | None = None,
+                 head_timeout_s: float = 10.0) -> None:  # fmt: skip
         self.app = app
         self.limits = limits or Limits()
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._listener = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self._listener.bind((host, port))
-            self._listener.listen(1024)
-            self._listener.setblocking(False)
-        except OSError:
-            self._listener.close()
-            raise
-        self.port: int = self._listener.getsockname()[1]
+        self._listener = Listener(host, port)
+        self.port: int = self._listener.port
+        self.head_timeout_s = head_timeout_s
+        # the head deadline is checked when connections are reaped: often enough to keep it
+        self._reap_every_s = min(1.0, head_timeout_s / 4)
         self._stopping = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_w.setblocking(False)
@@ -80,15 +81,18 @@ class HttpServer:
     def serve_forever(self, grace_s: float = 5.0) -> None:
         """Serve until `stop_soon()`; then finish running requests (up to `grace_s`) and close."""
         self._serving = True
-        self._selector.register(self._listener, READ, _LISTENER)
+        self._listener.watch(self._selector, _LISTENER)
         self._selector.register(self._wake_r, READ, _WAKE)
         try:
-            next_reap = time.monotonic() + 1.0
+            next_reap = time.monotonic() + self._reap_every_s
             while not self._stopping.is_set():
-                self._tick(1.0)
-                if time.monotonic() >= next_reap:
-                    self._registry.reap(self.limits.idle_timeout_s)
-                    next_reap = time.monotonic() + 1.0
+                wake_at = min(next_reap, self._listener.resume_at)
+                self._tick(max(0.0, wake_at - time.monotonic()))
+                now = time.monotonic()
+                self._listener.resume(now)
+                if now >= next_reap:
+                    self._reap(now)
+                    next_reap = now + self._reap_every_s
             self._drain(grace_s)
         finally:
             self._registry.drop_all()
@@ -101,8 +105,8 @@ class HttpServer:
             self._close_sockets()
 
     def _close_sockets(self) -> None:
-        self._selector.close()
         self._listener.close()
+        self._selector.close()
         self._wake_r.close()
         self._wake_w.close()
 
@@ -149,7 +153,6 @@ class HttpServer:
 
     def _drain(self, grace_s: float) -> None:
         """Stop accepting; close idle connections; let requests in flight finish and be sent."""
-        self._selector.unregister(self._listener)
         self._listener.close()
         for connection in self._registry.all():
             connection.reading = False
@@ -159,22 +162,42 @@ class HttpServer:
         while time.monotonic() < deadline and any(c.busy or c.outbox for c in self._registry.all()):
             self._tick(0.05)
 
+    def _reap(self, now: float) -> None:
+        """Close idle and lingering connections; answer 408 to heads past their deadline."""
+        self._registry.reap(self.limits.idle_timeout_s)
+        late = f"The request head did not arrive whole within {self.head_timeout_s:g} s."
+        for connection in self._registry.overdue(now, self.head_timeout_s):
+            self._exchange.refuse(connection, RequestError(408, late))
+
     def _accept(self) -> None:
-        for _ in range(64):
-            try:
-                sock, peer = self._listener.accept()
-            except OSError:  # nothing more to accept (or the client already gave up)
-                return
+        for sock, peer in self._listener.accept(time.monotonic()):
             sock.setblocking(False)
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            full = len(self._registry) >= self.limits.max_connections and not self._make_room()
             connection = Connection(sock, peer)
             self._registry.add(connection)
-            if len(self._registry) > self.limits.max_connections:
-                busy = f"The server already holds {self.limits.max_connections} connections."
+            if full:
+                busy = (f"The server holds {self.limits.max_connections} connections, each with "
+                        "a request under way; retry shortly.")  # fmt: skip
                 self._exchange.refuse(connection, RequestError(503, busy))
             else:
                 self._registry.watch(connection)
+        if self._listener.starved:  # out of descriptors: free one for when it tries again
+            self._make_room()
+
+    def _make_room(self) -> bool:
+        """Close the most expendable connection (see `registry.py`); False if none may be.
+        One caught half-way through a request head is told why first, as well as it can be."""
+        victim = self._registry.expendable()
+        if victim is None:
+            return False
+        if victim.head_began is not None and not self._registry.lingering(victim):
+            shed = ("The server is full and closed this connection, the slowest to send its "
+                    "request head; retry.")  # fmt: skip
+            self._exchange.refuse(victim, RequestError(503, shed))
+        self._registry.drop(victim)
+        return True
 
     def _spawn(self, connection: Connection, request: Request) -> bool:
         """Run the app for this request in a thread of its own; False if none can be had."""

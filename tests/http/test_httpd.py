@@ -284,16 +284,21 @@ def test_a_chunked_body_over_the_limit_is_refused_413(serve: Serve) -> None:
     assert json.loads(body)["error"]["type"] == "invalid_request_error"
 
 
-def test_connections_over_the_limit_get_a_503(echo: Echo) -> None:
+def test_connections_over_the_limit_get_a_503_when_none_may_be_closed(echo: Echo) -> None:
+    """Both held connections have a request with the app (a second each): closing either would
+    lose work, so the newcomer is the one turned away (tests/http/test_connections.py: else
+    the most expendable connection makes room)."""
     server = echo(max_connections=2)
     held = [socket.create_connection(("127.0.0.1", server.port), timeout=5) for _ in range(2)]
     try:
-        for sock in held:  # both are served, so both are counted
-            sock.sendall(b"GET /held HTTP/1.1\r\n\r\n")
-            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        for sock in held:
+            sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.3)  # both read and with the app (for 1 s)
         status, _, body = only(exchange(server.port, b"GET /third HTTP/1.1\r\n\r\n"))
         assert status == 503
         assert "2 connections" in json.loads(body)["error"]["message"]
+        for sock in held:  # and the held ones are answered
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
     finally:
         for sock in held:
             sock.close()
