@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 
@@ -22,7 +23,10 @@ class RateLimiter:
     def __init__(self, limit: RateLimit | None) -> None:
         self._lock = threading.Lock()
         self._limit = limit
-        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+        # key -> (tokens, at), least recently touched first. A bucket that has refilled is the
+        # same as no bucket, so those are dropped from the front as new keys come: memory follows
+        # the keys active within one refill time, not every key ever seen.
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
     @property
     def limit(self) -> RateLimit | None:
@@ -39,10 +43,28 @@ class RateLimiter:
             limit = self._limit
             if limit is None:
                 return None
-            tokens, at = self._buckets.get(key, (float(limit.burst), now))
-            tokens = min(float(limit.burst), tokens + max(0.0, now - at) * limit.rps)
+            tokens = self._tokens(self._buckets.pop(key, None), limit, now)
+            self._forget_refilled(limit, now)
             if tokens >= 1.0:
                 self._buckets[key] = (tokens - 1.0, now)
                 return None
             self._buckets[key] = (tokens, now)
             return max(1, math.ceil((1.0 - tokens) / limit.rps))
+
+    def __len__(self) -> int:
+        """Buckets remembered (keys that spent tokens not yet given back)."""
+        return len(self._buckets)
+
+    @staticmethod
+    def _tokens(bucket: tuple[float, float] | None, limit: RateLimit, now: float) -> float:
+        if bucket is None:
+            return float(limit.burst)
+        tokens, at = bucket
+        return min(float(limit.burst), tokens + max(0.0, now - at) * limit.rps)
+
+    def _forget_refilled(self, limit: RateLimit, now: float) -> None:
+        while self._buckets:
+            oldest = next(iter(self._buckets.values()))
+            if self._tokens(oldest, limit, now) < limit.burst:
+                return
+            self._buckets.popitem(last=False)
