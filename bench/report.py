@@ -17,6 +17,8 @@ RSS_IDLE_TARGET_MB = 80.0
 RSS_LOADED_TARGET_MB = 250.0
 PNG_TARGETS_MS = {"basic": 60.0, "high": 200.0}  # 2K, 4K
 CALLBACKS_TARGET_S = 10.0
+SLOWLORIS_P99_TARGET_MS = 50.0  # a normal client's GETs while 1,000 connections trickle
+FD_CPU_TARGET_PCT = 10.0  # of one core, while accept() fails for want of descriptors
 
 Row = dict[str, Any]
 
@@ -211,9 +213,50 @@ def _other_rows(results: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _pressure_rows(results: dict[str, Any]) -> list[Row]:
+    """Slowloris: the p99 counts only if every GET was a 200. Descriptors: the CPU counts only
+    if the client was served once the idle sockets were gone."""
+    rows: list[Row] = []
+    slow = results.get("slowloris") or {}
+    client = slow.get("client") or {}
+    p99, failed = client.get("p99_ms"), sum((client.get("failures") or {}).values())
+    status = _status(p99, SLOWLORIS_P99_TARGET_MS)
+    rows.append(
+        _row(
+            f"GET p99 while {slow.get('connections', 0):,} connections trickle a byte every "
+            f"{slow.get('interval_s', 0):g} s ({client.get('ok', 0):,} of "
+            f"{client.get('gets', 0):,} GETs 200)",
+            _num(p99, "{:.1f}", " ms"),
+            "—",
+            "—",
+            f"≤ {SLOWLORIS_P99_TARGET_MS:g} ms, every GET 200",
+            "missed" if failed and status == "met" else status,
+            p99,
+        )
+    )
+    fds = results.get("fds") or {}
+    cpu = fds.get("server_cpu_pct")
+    after = fds.get("after") or {}
+    status = _status(cpu, FD_CPU_TARGET_PCT)
+    rows.append(
+        _row(
+            f"mock CPU out of descriptors (RLIMIT_NOFILE {fds.get('max_fds', 0)}, "
+            f"{fds.get('sockets', 0):,} idle sockets; then {after.get('ok', 0)} of "
+            f"{after.get('gets', 0)} GETs 200)",
+            _num(cpu, "{:.1f}", " %"),
+            "—",
+            "—",
+            f"≤ {FD_CPU_TARGET_PCT:g} % of a core, then served",
+            "missed" if status == "met" and after.get("ok") != after.get("gets") else status,
+            cpu,
+        )
+    )
+    return rows
+
+
 def targets(results: dict[str, Any]) -> list[Row]:
     """Every figure of the issue with its target and whether it is met."""
-    return _http_rows(results) + _other_rows(results)
+    return _http_rows(results) + _other_rows(results) + _pressure_rows(results)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -333,5 +376,33 @@ def _detail_lines(results: dict[str, Any]) -> list[str]:
                 if callbacks["advance_error"]
                 else ""
             )
+        )
+    lines += _pressure_lines(results)
+    return lines
+
+
+def _pressure_lines(results: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    slow = results.get("slowloris")
+    if slow:
+        client = slow["client"]
+        lines.append(
+            f"- slowloris: {slow['connections']:,} connections, a byte every "
+            f"{slow['interval_s']:g} s each, reopened when closed ({slow['trickle']['answers']} "
+            f"from the mock, {slow['trickle']['reconnects']:,} reopened); a normal client's "
+            f"{client['gets']:,} GETs in {slow['seconds']:g} s: p50 "
+            f"{_num(client['p50_ms'], '{:.1f}')} ms, max {_num(client['max_ms'], '{:.1f}')} ms, "
+            f"failures {client['failures'] or 'none'}; mock CPU {slow['server_cpu_pct']:g} %"
+        )
+    fds = results.get("fds")
+    if fds:
+        during = fds["during"]
+        lines.append(
+            f"- out of descriptors: {fds['sockets']:,} idle sockets (reopened when closed: "
+            f"{fds['pressure']['answers']}) against RLIMIT_NOFILE {fds['max_fds']}; mock CPU "
+            f"{fds['server_cpu_pct']:g} % over {fds['seconds']:g} s; meanwhile {during['ok']} of "
+            f"{during['gets']} GETs on fresh connections 200 (max "
+            f"{_num(during['max_ms'], '{:.1f}')} ms); after, {fds['after']['ok']} of "
+            f"{fds['after']['gets']}"
         )
     return lines

@@ -24,6 +24,7 @@ from capacity import bench_callbacks, bench_memory, bench_reset
 from common import ROOT, BenchError
 from compare import HttpPlan, bench_http, bench_startup
 from deliveries import bench_webhooks, print_webhooks
+from pressure import bench_fd_exhaustion, bench_slowloris
 from renders import bench_render
 from report import markdown, targets
 from servers import prism_available, prism_version
@@ -32,16 +33,30 @@ from wrk import ensure_wrk
 from mock_server import __version__
 
 DEFAULT_OUT = ROOT / "bench" / "results"
-PHASES = ("render", "startup", "http", "reset", "memory", "callbacks", "webhooks")
+PHASES = (
+    "render",
+    "startup",
+    "http",
+    "reset",
+    "memory",
+    "callbacks",
+    "webhooks",
+    "slowloris",
+    "fds",
+)
 FULL = {
     "seconds": 10.0, "warmup": 2.0, "startups": 5, "reset_tasks": 10_000, "reset_runs": 3,
     "memory_tasks": 100_000, "callback_tasks": 10_000, "webhooks": 1000, "renders": 5,
     "fill_limit": 300.0, "callback_limit": 120.0, "fallback_requests": 1_000_000,
+    "trickle_connections": 1000, "trickle_interval": 5.0, "trickle_seconds": 20.0,
+    "fd_limit": 256, "fd_sockets": 400, "fd_seconds": 3.0,
 }  # fmt: skip
 SMOKE = {
     "seconds": 1.0, "warmup": 0.0, "startups": 1, "reset_tasks": 200, "reset_runs": 1,
     "memory_tasks": 200, "callback_tasks": 200, "webhooks": 100, "renders": 1,
     "fill_limit": 30.0, "callback_limit": 30.0, "fallback_requests": 100,
+    "trickle_connections": 50, "trickle_interval": 1.0, "trickle_seconds": 2.0,
+    "fd_limit": 64, "fd_sockets": 100, "fd_seconds": 1.0,
 }  # fmt: skip
 
 
@@ -68,6 +83,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--webhook-workers", type=int, default=8, help="the mock's --webhook-workers (8)")
     add("--clients", type=int, default=4, help="submitting clients in the webhook phase (4)")
     add("--renders", type=int, help="renders per size (default 5; smoke 1)")
+    add("--trickle-connections", type=int, help="slowloris sockets (default 1000; smoke 50)")
+    add("--trickle-interval", type=float, help="seconds between a socket's bytes (5; smoke 1)")
+    add("--trickle-seconds", type=float, help="the normal client's GETs, seconds (20; smoke 2)")
+    add("--fd-limit", type=int, help="the mock's RLIMIT_NOFILE in fds (default 256; smoke 64)")
+    add("--fd-sockets", type=int, help="idle sockets against it (default 400; smoke 100)")
+    add("--fd-seconds", type=float, help="seconds its CPU is measured (default 3; smoke 1)")
     args = parser.parse_args(argv)
     for name, value in (SMOKE if args.smoke else FULL).items():
         if getattr(args, name, None) is None:
@@ -79,7 +100,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     for name in ("startups", "reset_tasks", "reset_runs", "memory_tasks", "callback_tasks"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    for name in ("webhooks", "webhook_workers", "clients", "renders"):
+    for name in ("webhooks", "webhook_workers", "clients", "renders", "trickle_connections",
+                 "fd_limit", "fd_sockets"):  # fmt: skip
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.seconds < 1:
@@ -132,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "webhooks": lambda: asdict(
                 bench_webhooks(args.webhooks, args.clients, args.webhook_workers)
             ),
+            "slowloris": lambda: bench_slowloris(
+                args.trickle_connections, args.trickle_interval, args.trickle_seconds
+            ),
+            "fds": lambda: bench_fd_exhaustion(args.fd_limit, args.fd_sockets, args.fd_seconds),
         }
         for name in PHASES:
             if name not in args.phases:

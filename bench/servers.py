@@ -9,6 +9,7 @@ import json
 import os
 import queue
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -147,9 +148,10 @@ class MockProcess(_Child):
 
     name = "seedream-mock"
 
-    def __init__(self, extra_args: Sequence[str] = ()) -> None:
+    def __init__(self, extra_args: Sequence[str] = (), max_fds: int | None = None) -> None:
         super().__init__()
         self.extra_args = list(extra_args)
+        self.max_fds = max_fds  # RLIMIT_NOFILE of the server process (None: this one's)
         self.command: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
         self.stderr_lines: list[str] = []  # the first STDERR_KEEP lines the server wrote
@@ -169,6 +171,7 @@ class MockProcess(_Child):
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            preexec_fn=None if self.max_fds is None else self._limit_fds,
         )
         self._readers = [
             threading.Thread(target=self._drain_stdout, name="bench-stdout", daemon=True),
@@ -180,6 +183,12 @@ class MockProcess(_Child):
 
     def __enter__(self) -> Self:
         return self.start()
+
+    def _limit_fds(self) -> None:
+        """In the child before it runs the server: at most `max_fds` descriptors."""
+        assert self.max_fds is not None
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.max_fds, hard))
 
     def _drain_stdout(self) -> None:
         """Hand the first line (the banner) to wait_banner; count the rest (the request log,

@@ -11,7 +11,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_S = 120  # the smoke run takes about 20 s on 2 cores; this only catches a hang
-PHASES = {"render", "startup", "http", "reset", "memory", "callbacks", "webhooks"}
+PHASES = {
+    "render",
+    "startup",
+    "http",
+    "reset",
+    "memory",
+    "callbacks",
+    "webhooks",
+    "slowloris",
+    "fds",
+}
 
 
 def _run(out: Path) -> tuple[int, str]:

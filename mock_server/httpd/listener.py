@@ -6,7 +6,7 @@ is still readable. A loop that keeps watching it wakes at once, fails again and 
 while every client waits (about 63 % of a core, measured, with 1,100 idle sockets against
 `ulimit -n 1024`). So, while accepting fails for want of descriptors, the listener leaves the
 selector for a pause that doubles from 10 ms to 0.5 s; the first accept that succeeds resets it.
-The server frees a descriptor meanwhile by closing its most expendable connection
+The server frees descriptors meanwhile by closing a few of its most expendable connections
 (`Registry.expendable`), so a new client is let in rather than left waiting for an idle
 timeout.
 """

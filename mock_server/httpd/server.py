@@ -38,6 +38,9 @@ from mock_server.httpd.wsgi import Answer, WsgiApp, run_app
 
 log = logging.getLogger("mock_server.httpd")
 _LISTENER, _WAKE = object(), object()
+# connections closed each time accept() runs out of descriptors: a few, so that newcomers
+# queued in the backlog get in a few pauses apart rather than one a pause
+ROOM_AT_EMFILE = 8
 
 
 def _never(environ: dict[str, Any]) -> bool:
@@ -183,8 +186,10 @@ class HttpServer:
                 self._exchange.refuse(connection, RequestError(503, busy))
             else:
                 self._registry.watch(connection)
-        if self._listener.starved:  # out of descriptors: free one for when it tries again
-            self._make_room()
+        if self._listener.starved:  # out of descriptors: free some for when it tries again
+            for _ in range(ROOM_AT_EMFILE):
+                if not self._make_room():
+                    break
 
     def _make_room(self) -> bool:
         """Close the most expendable connection (see `registry.py`); False if none may be.
