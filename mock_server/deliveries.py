@@ -20,6 +20,13 @@ class DeliveryState(StrEnum):
     ABANDONED = "abandoned"  # the server stopped before the next attempt
 
 
+# States nothing moves a delivery out of, except a resend that succeeds (which ends it again).
+ENDED = frozenset({
+    DeliveryState.DROPPED, DeliveryState.DELIVERED, DeliveryState.EXHAUSTED,
+    DeliveryState.ABANDONED,
+})  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Attempt:
     number: int

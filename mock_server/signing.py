@@ -4,6 +4,9 @@ Standard Webhooks: `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.b
 `v1,…` entry per configured secret, so a receiver holding either the old or the new secret
 verifies during a rotation. KIE: `X-Webhook-Signature` = base64 HMAC-SHA256 of
 `task_id.timestamp` with the raw secret, and `X-Webhook-Timestamp`.
+
+A bad secret is refused at start (`standard_key`), so signing cannot fail on a callback; if it
+ever did, the attempt would be logged failed with the error (webhooks.py), never lost.
 """
 
 from __future__ import annotations
@@ -13,9 +16,36 @@ import binascii
 import hashlib
 import hmac
 
+from mock_server import __version__
+from mock_server.clock import wall_time
 from mock_server.config_values import ConfigError
+from mock_server.deliveries import Delivery
 
 PREFIX = "whsec_"
+# The webhook_bad_signature fault signs with this: a valid secret no receiver has.
+NOT_YOUR_SECRET = PREFIX + base64.b64encode(b"seedream-mock: not your secret").decode()
+
+
+def callback_headers(
+    delivery: Delivery, number: int, secrets: tuple[str, ...], style: str
+) -> dict[str, str]:
+    """Every header of attempt `number`, signed with `secrets` (none: unsigned) in `style`."""
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": f"seedream-mock/{__version__}",
+        "webhook-id": delivery.event_id,
+        "X-Seedream-Attempt": str(number),
+    }
+    if delivery.bad_signature:
+        secrets = (NOT_YOUR_SECRET,)
+    if secrets:
+        # Wall time, not the mock's: receivers check it against their own clock.
+        stamp = int(wall_time())
+        if style == "kie":
+            headers.update(kie_headers(secrets[0], delivery.task_id, stamp))
+        else:
+            headers.update(standard_headers(secrets, delivery.event_id, stamp, delivery.body))
+    return headers
 
 
 def standard_key(secret: str) -> bytes:

@@ -2,8 +2,9 @@
 
 The contract schema (seedream_contracts/schemas/generation_request.schema.json) says most of
 it; this module adds what a schema cannot: the configured prompt cap, the alias resolution,
-and the callback host allow-list. When a body breaks several rules, the first field in
-FIELD_ORDER wins, so the same body always gets the same error.
+the callback URL's wire form (callback_urls.py) and the callback host allow-list. When a body
+breaks several rules, the first field in FIELD_ORDER wins, so the same body always gets the
+same error.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from mock_server.callback_urls import CallbackUrlError, normalise
 from mock_server.errors import InvalidRequestError
 from mock_server.tasks import EDIT, TEXT_TO_IMAGE, TaskInput
 from seedream_contracts.loader import compile_schema, load_schema
@@ -52,7 +54,7 @@ class RequestValidator:
         model = _resolve_model(body.get("model"), body.get("image_urls"))
         callback_url = body.get("callback_url")
         if callback_url is not None:
-            self._check_callback_host(callback_url)
+            callback_url = self._check_callback_url(callback_url)
         image_urls = tuple(body["image_urls"]) if model == EDIT else ()
         task_input = TaskInput(
             prompt=body["prompt"],
@@ -62,19 +64,22 @@ class RequestValidator:
         )
         return GenerationRequest(model, task_input, callback_url)
 
-    def _check_callback_host(self, url: str) -> None:
-        host = _hostname(url)
-        if host is None:
+    def _check_callback_url(self, url: str) -> str:
+        """The URL every attempt will request (normalised, see callback_urls.py), once its
+        host, as it will be dialled, is allowed."""
+        try:
+            sendable = normalise(url)
+        except CallbackUrlError as exc:
             raise InvalidRequestError(
-                f"callback_url has a host that is not a valid name or IP address: {_preview(url)}.",
-                "callback_url",
-            )
-        if not callback_host_allowed(url, self.callback_hosts):
+                f"callback_url {exc}: {_preview(url)}.", "callback_url"
+            ) from None
+        if not callback_host_allowed(sendable, self.callback_hosts):
             raise InvalidRequestError(
-                f"callback_url host {host!r} is not allowed by this server "
+                f"callback_url host {_hostname(sendable)!r} is not allowed by this server "
                 f"(allowed: {', '.join(self.callback_hosts)}; see --callback-hosts).",
                 "callback_url",
             )
+        return sendable
 
 
 def _resolve_model(model: str | None, image_urls: Any) -> str:
@@ -208,7 +213,13 @@ def _preview(value: Any) -> str:
 # "Not whitespace" as ECMAScript and Python agree: \\S differs on \\x1c-\\x1f, \\x85, \\ufeff.
 NO_SPACE = r"[^\s\x1c-\x1f\x85\ufeff]"
 _OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_LABEL = "[A-Za-z0-9][A-Za-z0-9._~%-]*"
+# Only what normalising keeps as it is (callback_urls.py): no `%`, no empty or overlong label,
+# a port from 1 to 65535 in at most 5 digits, so a URL this pattern accepts is never a 400.
+_LABEL = "[A-Za-z0-9][A-Za-z0-9_~-]{0,62}(?:\\.[A-Za-z0-9][A-Za-z0-9_~-]{0,62})*"
+_PORT = (
+    "(?=[0-9]{1,5}(?![0-9]))0*"
+    "(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
+)
 
 
 def _anycase(text: str) -> str:
@@ -231,4 +242,4 @@ def callback_url_pattern(allowed: tuple[str, ...]) -> str | None:
                 f"{_LABEL}" if part == "*" else _anycase(part) for part in entry.split(".")
             ))  # fmt: skip
     scheme = _anycase("http") + "[Ss]?"
-    return f"^{scheme}://(?:{'|'.join(hosts)})(?::[0-9]{{1,5}})?(?:[/?#]{NO_SPACE}*)?$"
+    return f"^{scheme}://(?:{'|'.join(hosts)})(?::{_PORT})?(?:[/?#]{NO_SPACE}*)?$"

@@ -3,25 +3,27 @@ signed when a secret is set, every attempt logged, resendable, never dropped sil
 
 from __future__ import annotations
 
-import base64
+import logging
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from mock_server import __version__, documents
-from mock_server.clock import Clock, wall_time
+from mock_server import documents
+from mock_server.clock import Clock, monotonic
 from mock_server.config import Settings
-from mock_server.deliveries import Attempt, Delivery, DeliveryState
+from mock_server.deliveries import ENDED, Attempt, Delivery, DeliveryState
+from mock_server.delivery_log import DeliveryLog
 from mock_server.errors import NotFoundError
 from mock_server.events import Event, EventBus
 from mock_server.scheduler import Scheduler
-from mock_server.sender import post
-from mock_server.signing import kie_headers, standard_headers, standard_key
+from mock_server.sender import AttemptResult, post
+from mock_server.signing import callback_headers, standard_key
 from mock_server.store import Store
 from mock_server.workers import WorkerPool
 
 FINAL_EVENTS = ("task.completed", "task.failed")
+log = logging.getLogger(__name__)
 
 
 class Webhooks:
@@ -46,6 +48,7 @@ class Webhooks:
         self.schedule = settings.webhook_schedule  # a scenario may change these two
         self.timeout = settings.webhook_timeout
         self.pool = WorkerPool(settings.webhook_workers, "seedream-webhook")
+        self.log = DeliveryLog(store, settings.webhook_log_limit)
         self._held: list[str] = []  # event ids a reorder fault holds back
         scheduler.add_settler(self._wait_idle)
         events.subscribe(self._on_event)
@@ -56,6 +59,10 @@ class Webhooks:
     # -- creating and scheduling ------------------------------------------------------------
 
     def _on_event(self, event: Event) -> None:
+        if event.kind == "state.reset":  # the store is empty now: nothing is held or ended
+            self._held.clear()
+            self.log.clear()
+            return
         if event.kind not in FINAL_EVENTS or event.task_id is None:
             return
         task = self.store.task(event.task_id)
@@ -70,9 +77,9 @@ class Webhooks:
             event=event.kind, body=documents.to_json_bytes(documents.success(data)),
             created_at=event.at,
         )  # fmt: skip
-        self.store.save_delivery(delivery)
         self._start(delivery, task.webhook_faults[0] if task.webhook_faults else None, event.at)
-        self._evict()
+        self._save(delivery)
+        self.log.trim()
 
     def _start(self, delivery: Delivery, fault: dict[str, Any] | None, at: float) -> None:
         """Schedule the first attempt, as a webhook-layer fault rule on the task bends it."""
@@ -130,25 +137,6 @@ class Webhooks:
 
     # -- attempting --------------------------------------------------------------------------
 
-    def _headers(self, delivery: Delivery, number: int) -> dict[str, str]:
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": f"seedream-mock/{__version__}",
-            "webhook-id": delivery.event_id,
-            "X-Seedream-Attempt": str(number),
-        }
-        secrets = self.settings.webhook_secrets
-        if delivery.bad_signature:  # a fault: signed, but not with any secret the receiver has
-            secrets = ("whsec_" + base64.b64encode(b"seedream-mock: not your secret").decode(),)
-        if secrets:
-            # Wall time, not the mock's: receivers check it against their own clock.
-            stamp = int(wall_time())
-            if self.settings.webhook_signature == "kie":
-                headers.update(kie_headers(secrets[0], delivery.task_id, stamp))
-            else:
-                headers.update(standard_headers(secrets, delivery.event_id, stamp, delivery.body))
-        return headers
-
     def _run_scheduled(self, delivery: Delivery, at: float) -> None:
         self._attempt(delivery, at, "scheduled")
         while delivery.duplicates > 0:  # the same event again: at-least-once delivery
@@ -160,20 +148,35 @@ class Webhooks:
         with self.lock:
             delivery.sent += 1
             number = delivery.sent
-        headers = self._headers(delivery, number)
-        result = post(delivery.url, delivery.body, headers, self.timeout)
+        result = self._send(delivery, number)
         with self.lock:
             attempt = Attempt(number, at, result, kind)
             if self.store.delivery(delivery.event_id) is not delivery:
                 return attempt  # the state was reset while we were sending
             delivery.attempts.append(attempt)
             self._settle(delivery, attempt)
-            self.store.save_delivery(delivery)
+            self._save(delivery)
             self.events.publish(Event(
                 f"webhook.{delivery.state}", self.clock.now(), delivery.key, delivery.task_id,
                 {"event_id": delivery.event_id, "attempt": number, "status": result.status},
             ))  # fmt: skip
         return attempt
+
+    def _send(self, delivery: Delivery, number: int) -> AttemptResult:
+        """Sign and POST. Whatever goes wrong (a bug included) is this attempt's error, never a
+        raise: a raise would leave the delivery pending with no attempt logged and none
+        scheduled, and make a resend answer 500."""
+        settings, started = self.settings, monotonic()
+        try:
+            headers = callback_headers(
+                delivery, number, settings.webhook_secrets, settings.webhook_signature
+            )
+            return post(delivery.url, delivery.body, headers, self.timeout)
+        except Exception as exc:
+            log.exception("webhook attempt %s of %s failed", number, delivery.event_id)
+            return AttemptResult(
+                None, f"{type(exc).__name__}: {exc}", (monotonic() - started) * 1000
+            )
 
     def _settle(self, delivery: Delivery, attempt: Attempt) -> None:
         if delivery.state == DeliveryState.DELIVERED:
@@ -212,16 +215,12 @@ class Webhooks:
             raise NotFoundError(f"No webhook delivery {event_id}.", "event_id")
         return delivery
 
-    def _evict(self) -> None:
-        excess = self.store.delivery_count() - self.settings.webhook_log_limit
-        if excess <= 0:
-            return
-        for delivery in self.store.deliveries():
-            if excess <= 0:
-                break
-            if delivery.state != DeliveryState.PENDING:
-                self.store.delete_delivery(delivery.event_id)
-                excess -= 1
+    def _save(self, delivery: Delivery) -> None:
+        """Save, then let an ended delivery be evicted (after saving, or the save would put an
+        evicted one back unseen by the log)."""
+        self.store.save_delivery(delivery)
+        if delivery.state in ENDED:
+            self.log.ended(delivery.event_id)
 
     def _abandon(self, delivery: Delivery, why: str) -> None:
         with self.lock:
@@ -229,7 +228,7 @@ class Webhooks:
                 return
             delivery.state, delivery.note = DeliveryState.ABANDONED, why
             delivery.next_attempt_at = delivery.handle = None
-            self.store.save_delivery(delivery)
+            self._save(delivery)
         print(
             f"seedream-mock: webhook {delivery.event_id} for task {delivery.task_id} to "
             f"{delivery.url} NOT delivered ({len(delivery.attempts)} attempts made): {why}",

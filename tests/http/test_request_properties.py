@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
+from urllib.parse import unquote
 
 import pytest
 from hypothesis import event, example, given, settings
@@ -39,6 +40,7 @@ PRICE = 12
 LOOPBACK_V4 = ipaddress.ip_network("127.0.0.0/8")
 LOOPBACK_V6 = ipaddress.ip_address("::1")
 _HOST = re.compile(r"^[A-Za-z]+://(\[[^\]]*\]|[^:/?#]*)")
+_PORT = re.compile(r"^[A-Za-z]+://(?:\[[^\]]*\]|[^:/?#]*):([0-9]+)")
 
 PROPERTY = settings(max_examples=150, deadline=None)
 
@@ -87,12 +89,27 @@ def _is_loopback(host: str) -> bool:
     return address == LOOPBACK_V6
 
 
+def _sendable_host(host: str) -> str | None:
+    """The host as dialled (README: percent-escapes decoded, IDNA), or None if it has none."""
+    if host.startswith("["):
+        return host
+    try:
+        dialled = unquote(host, errors="strict").encode("idna").decode().lower()
+    except UnicodeError:
+        return None
+    return dialled if re.fullmatch(r"[a-z0-9._~-]+", dialled) else None
+
+
 def _callback_refused(body: dict[str, Any]) -> bool:
     url = body.get("callback_url")
     if not isinstance(url, str):
         return False
     found = _HOST.match(url)
-    return found is None or not _is_loopback(found.group(1))
+    host = None if found is None else _sendable_host(found.group(1))
+    port = _PORT.match(url)
+    if port is not None and not 1 <= int(port.group(1)) <= 65535:
+        return True
+    return host is None or not _is_loopback(host)
 
 
 def contract_accepts(body: Any) -> bool:

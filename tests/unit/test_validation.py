@@ -1,13 +1,19 @@
-"""Request validation: the shared fixtures, defaults, the alias, and the callback allow-list."""
+"""Request validation: the shared fixtures, defaults, the alias, the callback allow-list, and
+callback URLs kept in the form they are sent."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from mock_server.callback_urls import CallbackUrlError, ascii_host, normalise
 from mock_server.errors import InvalidRequestError
 from mock_server.validation import RequestValidator, callback_host_allowed
 
@@ -103,3 +109,59 @@ def test_disallowed_callback_host_is_a_400_naming_callback_url() -> None:
     with pytest.raises(InvalidRequestError, match="not allowed") as caught:
         VALIDATOR.parse({"prompt": "p", "callback_url": "https://example.com/hook"})
     assert caught.value.param == "callback_url"
+
+
+@pytest.mark.parametrize(
+    ("url", "sent"),
+    [
+        ("http://127.0.0.1:9000/cb?a=1", "http://127.0.0.1:9000/cb?a=1"),  # already sendable
+        ("HTTP://LocalHost/cb", "http://localhost/cb"),
+        ("http://127.0.0.1/café?q=ü#ä", "http://127.0.0.1/caf%C3%A9?q=%C3%BC#%C3%A4"),
+        ("http://127.0.0.1/a%41%zz", "http://127.0.0.1/a%41%25zz"),  # a stray % is a literal
+        ("http://127.0.0.1/a\x01[b]", "http://127.0.0.1/a%01%5Bb%5D"),
+        ("http://b%C3%BCcher.localhost/", "http://xn--bcher-kva.localhost/"),
+        ("http://[0:0:0:0:0:0:0:1]:8080/", "http://[::1]:8080/"),
+    ],
+)
+def test_callback_url_is_kept_in_the_form_it_is_sent(url: str, sent: str) -> None:
+    assert VALIDATOR.parse({"prompt": "p", "callback_url": url}).callback_url == sent
+
+
+def test_non_ascii_host_gets_its_idna_form() -> None:
+    # The contract's URL rule refuses a raw non-ASCII host before this step runs; the step
+    # itself would dial its IDNA form, as the socket module does.
+    assert ascii_host("bücher.localhost") == "xn--bcher-kva.localhost"
+    with pytest.raises(CallbackUrlError, match="no IDNA form"):
+        ascii_host("a..b.localhost")
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1:70000/", "port"),
+        ("http://127.0.0.1:0/", "port 0"),
+        ("http://x%ff.localhost/", "no IDNA form"),
+        ("http://a%2f.localhost/", "not a valid name"),
+        ("http://127.0.0.1/\ud800", "not valid Unicode"),
+        ("http://l%6Fcalhost.example.com/", "'localhost.example.com' is not allowed"),
+    ],
+)
+def test_unsendable_callback_url_is_a_400_saying_why(url: str, reason: str) -> None:
+    with pytest.raises(InvalidRequestError, match=reason) as caught:
+        VALIDATOR.parse({"prompt": "p", "callback_url": url})
+    assert caught.value.param == "callback_url"
+
+
+@given(st.text(max_size=40), st.text(max_size=20))
+def test_every_accepted_callback_url_can_be_put_on_the_wire(path: str, query: str) -> None:
+    url = f"http://127.0.0.1:8000/{path}?{query}"
+    try:
+        sent = VALIDATOR.parse({"prompt": "p", "callback_url": url}).callback_url
+    except InvalidRequestError:
+        return  # refused at submit, with a reason: fine
+    assert sent is not None
+    parts = urlsplit(sent)
+    target = f"{parts.path}?{parts.query}"
+    assert target.isascii()  # what http.client can write in a request line
+    assert not re.search(r"[\x00-\x20\x7f]", target)
+    assert normalise(sent) == sent  # and it stays as it is
