@@ -12,6 +12,7 @@ from flask import Response, current_app, jsonify, request
 from mock_server import documents
 from mock_server.emulator import Emulator
 from mock_server.errors import AuthenticationError, InvalidRequestError, NotFoundError
+from mock_server.httpd.requests import valid_host
 
 
 def emulator() -> Emulator:
@@ -48,8 +49,14 @@ def json_body() -> Any:
 
 
 def base_url() -> str:
-    """Scheme and host the client used, so result URLs work from where it called us."""
-    return request.host_url
+    """Scheme and host the client used, so result URLs work from where it called us; the
+    server's own address when the Host header is missing, empty or not a valid host. Checked
+    here too, not only by our server: under another WSGI server (or an older Werkzeug, which
+    passes any Host on) a URL must never carry whatever the client wrote."""
+    host = request.host
+    if host and valid_host(host):
+        return f"{request.scheme}://{host}/"
+    return emulator().base_url + "/"
 
 
 TOKEN_HEADER = "X-Mock-Token"

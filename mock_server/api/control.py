@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from mock_server import documents
-from mock_server.api._http import emulator, guard_control, json_body, page_args, paged
+from mock_server.api._http import base_url, emulator, guard_control, json_body, page_args, paged
 from mock_server.clock import CLOCK_MODES, parse_iso
 from mock_server.errors import InvalidRequestError
 from mock_server.tasks import Status, TaskError
@@ -133,4 +133,4 @@ def fail_task(task_id: str) -> Response:
 def openapi_document() -> Response:
     """The public API's OpenAPI 3.1 document, with this server as its server URL."""
     pattern = callback_url_pattern(emulator().settings.callback_hosts)
-    return jsonify(openapi.document(request.host_url.rstrip("/"), pattern))
+    return jsonify(openapi.document(base_url().rstrip("/"), pattern))

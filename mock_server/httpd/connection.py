@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any, Literal
 
-from mock_server.httpd.requests import Head
+from mock_server.httpd.reader import Reader
 
 CONNECTION_KEY = "seedream_mock.connection"
 Cut = Literal["close", "reset"]
@@ -25,15 +25,12 @@ class Connection:
     def __init__(self, sock: socket.socket, peer: tuple[Any, ...]) -> None:
         self.sock = sock
         self.peer = peer
-        self.inbox = bytearray()
+        self.reader: Reader | None = None  # made on the first bytes (the exchange knows how)
         self.outbox = bytearray()
         self.events = 0  # what the selector watches for now
         self.busy = False  # a request is with a worker thread
         self.reading = True  # False once no further request will be read
         self.closing = False  # close as soon as the outbox is sent
-        self.head: Head | None = None  # the request being read, once its head is complete
-        self.scanned = 0  # bytes of the inbox already searched for the end of a head
-        self.continued = False  # "100 Continue" sent for the request being read
         self.head_began: float | None = None  # first byte of a head still being read (deadline)
         self.last_active = time.monotonic()
         self.cut: Cut | None = None

@@ -1,14 +1,14 @@
 """Reading requests off a connection and writing the answers back (on the loop thread only).
 
-Each call is non-blocking: `receive` takes what the socket has, `process` starts every request
-that is complete — answering it at once when `inline` allows, else handing it to `spawn` — and
-`flush` sends what the socket will take. A connection carries one request at a time, so answers
-leave in the order the requests came.
+Each call is non-blocking: `receive` gives what the socket has to the connection's `Reader`
+(llhttp), `process` starts every request it finished — answering it at once when `inline`
+allows, else handing it to `spawn` — and `flush` sends what the socket will take. A connection
+carries one request at a time, so answers leave in the order the requests came, and a refusal
+is sent only after the answers to the requests before it.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 import time
@@ -18,23 +18,17 @@ from typing import Any
 
 from mock_server.httpd.connection import CONNECTION_KEY, Connection
 from mock_server.httpd.journal import STARTED_KEY, Journal, cut_word
+from mock_server.httpd.reader import Reader
 from mock_server.httpd.registry import OUTBOX_HIGH, Registry
-from mock_server.httpd.requests import Head, Limits, RequestError, parse_head, take_body
+from mock_server.httpd.requests import Limits, RequestError
+from mock_server.httpd.requests import Request as Request  # where server.py finds it
 from mock_server.httpd.wsgi import Answer, Date, WsgiApp, encode, refusal, run_app
 
 log = logging.getLogger("mock_server.httpd")
 ErrorBody = Callable[[int, str], bytes]
 Inline = Callable[[dict[str, Any]], bool]
 INTERNAL = "The mock server hit an internal error; see its log."
-
-
-@dataclass
-class Request:
-    """A request read whole: what the app gets, and how its answer is to be framed."""
-
-    environ: dict[str, Any]
-    keep_alive: bool
-    head_only: bool
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 @dataclass
@@ -54,7 +48,7 @@ class Exchange:
 
     def __post_init__(self) -> None:
         self._date = Date()
-        self._inbox_cap = 2 * (self.limits.max_head_bytes + self.limits.max_body_bytes)
+        self._processing = False  # `process` is running (so `flush` need not start it)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -80,75 +74,71 @@ class Exchange:
                 connection.closing = True
                 self.registry.watch(connection)
             return
-        connection.inbox += data
-        if len(connection.inbox) > self._inbox_cap:  # unread bytes past any request's bounds
-            self.refuse(connection, RequestError(413, "The request is larger than this server "
-                                                      "reads; send a smaller body."))  # fmt: skip
+        if not connection.reading:  # a refusal or an unread body ended this connection
             return
+        reader = connection.reader or self._reader(connection)
+        reader.feed(data)
+        if reader.finished and reader.refused is None:  # a body left unread: nothing follows
+            connection.reading = False
+        if not reader.in_head:  # HttpServer's head_timeout_s runs from a head's first byte,
+            connection.head_began = None  # trickled bytes or not
+        elif connection.head_began is None:
+            connection.head_began = time.monotonic()
         self.process(connection)
 
+    def _reader(self, connection: Connection) -> Reader:
+        """The connection's parser, with the environ every request on it starts from."""
+        environ = self.base_environ.copy()
+        environ["REMOTE_ADDR"] = str(connection.peer[0])
+        environ["REMOTE_PORT"] = str(connection.peer[1])
+        environ[CONNECTION_KEY] = connection
+        connection.reader = Reader(environ, self.limits)
+        return connection.reader
+
     def process(self, connection: Connection) -> None:
-        """Start every complete request in the inbox, in order, until one goes to a thread."""
-        while self._ready_for_more(connection):
-            try:
-                request = self._read_request(connection)
-            except RequestError as refused:
-                self.refuse(connection, refused)
-                return
-            if request is None:
-                break
-            if self.inline(request.environ):
-                self.answer(connection, request, run_app(self.app, request.environ))
-            elif self.spawn(connection, request):
-                connection.busy = True
-            else:
-                busy = "The server has no thread free for this request; retry shortly."
-                self.refuse(connection, RequestError(503, busy))
-                self._tell(request, 503)
-                return
+        """Start the requests read whole, in order, until one goes to a thread; then answer a
+        refusal that came after them, or tell a client waiting to send a body to go on."""
+        reader = connection.reader
+        self._processing = True
+        try:
+            while reader is not None and self._ready_for_more(connection):
+                if not reader.ready:
+                    self._after_requests(connection, reader)
+                    break
+                self._start(connection, reader.ready.popleft())
+        finally:
+            self._processing = False
         if not self.registry.lingering(connection):
             self.registry.watch(connection)
 
     def _ready_for_more(self, connection: Connection) -> bool:
         return (
             connection in self.registry
-            and bool(connection.inbox)
             and not (connection.busy or connection.closing or self.stopping.is_set())
             and len(connection.outbox) < OUTBOX_HIGH
         )
 
-    def _read_request(self, connection: Connection) -> Request | None:
-        """The next whole request from the inbox, or None until more bytes arrive."""
-        head = connection.head or parse_head(connection.inbox, self.limits, connection.scanned)
-        if head is None:
-            connection.scanned = len(connection.inbox)
-            if connection.head_began is None and connection.inbox:  # HttpServer's head_timeout_s
-                connection.head_began = time.monotonic()  # from here, trickled bytes or not
-            return None
-        connection.head, connection.scanned, connection.head_began = head, 0, None
-        if head.expects_continue and not connection.continued:
-            connection.continued = True
-            connection.outbox += b"HTTP/1.1 100 Continue\r\n\r\n"
-            self.flush(connection)
-        body = take_body(connection.inbox, head, self.limits)
-        if body is None:
-            return None
-        connection.head, connection.continued = None, False
-        return self._request(connection, head, body)
-
-    def _request(self, connection: Connection, head: Head, body: bytes) -> Request:
-        environ = self.base_environ.copy()
-        environ.update(head.environ)
-        environ["REMOTE_ADDR"] = str(connection.peer[0])
-        environ["REMOTE_PORT"] = str(connection.peer[1])
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ[CONNECTION_KEY] = connection
+    def _start(self, connection: Connection, request: Request) -> None:
+        """Answer on the loop, or in a thread of its own. The request log's stopwatch starts
+        here: for a pipelined request, once the one before it is answered."""
         if self.journal is not None:
-            environ[STARTED_KEY] = self.journal.clock()
-        if head.too_large:  # the rest of its body is never read: no request can follow it
-            connection.reading = False
-        keep_alive = head.keep_alive and not head.too_large
-        return Request(environ, keep_alive, environ["REQUEST_METHOD"] == "HEAD")
+            request.environ[STARTED_KEY] = self.journal.clock()
+        if self.inline(request.environ):
+            self.answer(connection, request, run_app(self.app, request.environ))
+        elif self.spawn(connection, request):
+            connection.busy = True
+        else:
+            busy = "The server has no thread free for this request; retry shortly."
+            self.refuse(connection, RequestError(503, busy))
+            self._tell(request, 503)
+
+    def _after_requests(self, connection: Connection, reader: Reader) -> None:
+        if reader.refused is not None:
+            self.refuse(connection, reader.refused)
+        elif reader.wants_continue and connection.reading:
+            reader.wants_continue = False
+            connection.outbox += CONTINUE
+            self.flush(connection)
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -200,7 +190,7 @@ class Exchange:
                                      server=self.server_header)  # fmt: skip
         connection.reading = False
         connection.closing = True
-        connection.head = None
+        connection.reader = None  # what else it read is never answered
         self.flush(connection)
 
     def flush(self, connection: Connection) -> None:
@@ -218,4 +208,18 @@ class Exchange:
         if not connection.outbox and connection.closing and not connection.busy:
             self.registry.close_gently(connection)
             return
+        if not self._processing and self._held_back(connection):
+            self.process(connection)  # it watches the connection when done
+            return
         self.registry.watch(connection)
+
+    def _held_back(self, connection: Connection) -> bool:
+        """Requests read but not started because the outbox was full, which it no longer is
+        (the client may have sent them all and be waiting: no new bytes would start them)."""
+        reader = connection.reader
+        return (
+            reader is not None
+            and bool(reader.ready or reader.refused)
+            and not (connection.busy or connection.closing)
+            and len(connection.outbox) < OUTBOX_HIGH
+        )

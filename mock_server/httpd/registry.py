@@ -100,7 +100,7 @@ class Registry:
             return
         with contextlib.suppress(OSError):
             connection.sock.shutdown(socket.SHUT_WR)
-        connection.inbox.clear()
+        connection.reader = None  # requests read but never to be answered
         self._open[connection] = time.monotonic() + LINGER_S
         self.watch(connection)
 

@@ -86,7 +86,9 @@ def encode(answer: Answer, *, head_only: bool, keep_alive: bool, http10: bool, d
     for name, value in answer.headers:
         lowered = name.lower()
         if lowered == "connection":
-            keep_alive = keep_alive and "close" not in value.lower()
+            # a list of tokens: `keep-alive, x-close` is not `close`
+            tokens = (token.strip(" \t") for token in value.lower().split(","))
+            keep_alive = keep_alive and "close" not in tokens
             continue
         if lowered == "transfer-encoding":  # the body is sent whole, with its length
             continue

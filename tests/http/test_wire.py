@@ -43,13 +43,13 @@ def parts(data: bytes) -> tuple[dict[str, str], bytes]:
 # -- status lines --------------------------------------------------------------------------------
 
 ANSWERS = [
-    (b"GET /_mock/clock HTTP/1.1\r\n", 200),
-    (b"GET /api/v1/tasks/n30x_seed HTTP/1.1\r\n", 401),
-    (b"GET /api/v1/tasks/n30x_seed HTTP/1.1\r\n" + AUTH, 404),
-    (b"GET /no/such/route HTTP/1.1\r\n", 404),
-    (b"GET /api/v1/images/generations HTTP/1.1\r\n", 405),
-    (b"POST /_mock/keys HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 15\r\n"
-     b"\r\n" + b'{"key": "nope"}', 400),
+    (b"GET /_mock/clock HTTP/1.1\r\nHost: x\r\n", 200),
+    (b"GET /api/v1/tasks/n30x_seed HTTP/1.1\r\nHost: x\r\n", 401),
+    (b"GET /api/v1/tasks/n30x_seed HTTP/1.1\r\nHost: x\r\n" + AUTH, 404),
+    (b"GET /no/such/route HTTP/1.1\r\nHost: x\r\n", 404),
+    (b"GET /api/v1/images/generations HTTP/1.1\r\nHost: x\r\n", 405),
+    (b"POST /_mock/keys HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+     b"Content-Length: 15\r\n\r\n" + b'{"key": "nope"}', 400),
     (b"GET / HTTP/2.0\r\n", 505),
 ]  # fmt: skip
 
@@ -73,7 +73,7 @@ def test_an_injected_error_status_gets_its_phrase(serve: Serve) -> None:
     server, api = serve()
     rule = {"name": "busy", "action": {"type": "http_error", "status": 429}}
     api.request("POST", "/_mock/faults", json_body=rule).expect_json(200)
-    data = raw(server.port, b"GET /api/v1/tasks/n30x_seed HTTP/1.1\r\n" + AUTH + b"\r\n")
+    data = raw(server.port, b"GET /api/v1/tasks/n30x_seed HTTP/1.1\r\nHost: x\r\n" + AUTH + b"\r\n")
     assert first_line(data) == b"HTTP/1.1 429 Too Many Requests"
 
 
@@ -84,11 +84,12 @@ def test_an_injected_error_status_gets_its_phrase(serve: Serve) -> None:
     ("request_bytes", "message"),
     [
         (b"GET / HTTP/2.0\r\n\r\n", "HTTP/2.0 is not supported; speak HTTP/1.1."),
-        (b"GET / HTTP/1.1\r\nNo colon here\r\n\r\n",
-         "The header line 'No colon here' is not 'Name: value'."),
-        (b"GET / HTTP/9\x01\r\n\r\n", "HTTP/9\\x01 is not supported; speak HTTP/1.1."),
+        (b"GET / HTTP/1.1\r\nHost: x/y\r\n\r\n",
+         "The Host header 'x/y' is not a valid host[:port]."),
+        (b"GET / HTTP/1.1\r\nHost: caf\xe9\r\n\r\n",
+         "The Host header 'caf\\xe9' is not a valid host[:port]."),
     ],
-    ids=["version", "header-line", "control-byte"],
+    ids=["version", "host", "non-ascii"],
 )  # fmt: skip
 def test_refusals_quote_what_was_sent_as_text_not_python_bytes(
     serve: Serve, request_bytes: bytes, message: str
@@ -114,7 +115,8 @@ def test_refusals_quote_what_was_sent_as_text_not_python_bytes(
 )
 def test_options_answers_204_with_allow_and_no_body(serve: Serve, path: str, allowed: str) -> None:
     server, _ = serve()
-    data = raw(server.port, f"OPTIONS {path} HTTP/1.1\r\nConnection: close\r\n\r\n".encode())
+    request = f"OPTIONS {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    data = raw(server.port, request.encode())
     headers, body = parts(data)
     assert first_line(data) == b"HTTP/1.1 204 No Content"
     assert headers["allow"] == allowed
@@ -127,7 +129,7 @@ def test_options_is_never_faulted_nor_spends_a_rule(serve: Serve) -> None:
     server, api = serve()
     rule = {"name": "busy", "action": {"type": "http_error", "status": 503}, "times": 1}
     api.request("POST", "/_mock/faults", json_body=rule).expect_json(200)
-    data = raw(server.port, b"OPTIONS /api/v1/images/generations HTTP/1.1\r\n"
+    data = raw(server.port, b"OPTIONS /api/v1/images/generations HTTP/1.1\r\nHost: x\r\n"
                             b"Connection: close\r\n\r\n")  # fmt: skip
     assert first_line(data) == b"HTTP/1.1 204 No Content"
     assert api.request("GET", "/_mock/faults").json()["data"][0]["fired"] == 0
@@ -135,15 +137,17 @@ def test_options_is_never_faulted_nor_spends_a_rule(serve: Serve) -> None:
 
 def test_options_keeps_the_connection_for_the_next_request(serve: Serve) -> None:
     server, _ = serve()
-    data = raw(server.port, b"OPTIONS /_mock/health HTTP/1.1\r\n\r\n"
-                            b"GET /_mock/health HTTP/1.1\r\nConnection: close\r\n\r\n")  # fmt: skip
+    data = raw(server.port, b"OPTIONS /_mock/health HTTP/1.1\r\nHost: x\r\n\r\n"
+                            b"GET /_mock/health HTTP/1.1\r\nHost: x\r\n"
+                            b"Connection: close\r\n\r\n")  # fmt: skip
     assert first_line(data) == b"HTTP/1.1 204 No Content"
     assert b"HTTP/1.1 200 OK" in data
 
 
 def test_options_on_an_unknown_path_is_a_404_in_the_error_envelope(serve: Serve) -> None:
     server, _ = serve()
-    data = raw(server.port, b"OPTIONS /no/such/route HTTP/1.1\r\nConnection: close\r\n\r\n")
+    request = b"OPTIONS /no/such/route HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    data = raw(server.port, request)
     headers, body = parts(data)
     assert first_line(data) == b"HTTP/1.1 404 Not Found"
     assert headers["content-type"] == "application/json"
@@ -154,7 +158,7 @@ def test_options_on_an_unknown_path_is_a_404_in_the_error_envelope(serve: Serve)
 
 def test_options_on_a_disabled_control_api_is_a_404_but_health_answers(serve: Serve) -> None:
     server, _ = serve(control=False)
-    closing = b" HTTP/1.1\r\nConnection: close\r\n\r\n"
+    closing = b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
     assert first_line(raw(server.port, b"OPTIONS /_mock/clock" + closing)).startswith(
         b"HTTP/1.1 404"
     )
