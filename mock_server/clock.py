@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -10,6 +11,19 @@ from typing import Literal
 
 ClockMode = Literal["real", "scaled", "manual"]
 CLOCK_MODES: tuple[ClockMode, ...] = ("real", "scaled", "manual")
+
+# The range a reading may take. Every timestamp the API writes must fit ISO-8601 (year 9999 at
+# most) — a task's result expiry is a day past its end, a retry hours past an attempt — so the
+# clock stops at the start of year 9000, leaving centuries for those sums, and never reads
+# before the epoch. MAX_SPEED is a day in 86 ms of wall time; the clock saturates at
+# MAX_READING rather than running past it, so even that speed, for years, stays in range.
+MIN_READING = 0.0
+MAX_READING = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
+MAX_SPEED = 1_000_000.0
+
+
+class ClockRangeError(ValueError):
+    """A clock input (speed, start, moment) outside what the clock accepts."""
 
 
 def wall_time() -> float:
@@ -26,6 +40,20 @@ def iso(seconds: float) -> str:
     """ISO-8601 UTC with millisecond precision and a 'Z', the API's timestamp format."""
     moment = datetime.fromtimestamp(seconds, tz=UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def check_speed(speed: float) -> float:
+    """`speed` as a float, if it is a speed the clock runs at: above 0, at most MAX_SPEED."""
+    if isinstance(speed, bool) or not 0 < speed <= MAX_SPEED:
+        raise ClockRangeError(f"clock speed must be greater than 0 and at most {MAX_SPEED:g}")
+    return float(speed)
+
+
+def check_reading(moment: float) -> float:
+    """`moment` as a float, if the clock may read it: from 1970 to the start of year 9000."""
+    if not MIN_READING <= moment <= MAX_READING:
+        raise ClockRangeError(f"clock readings run from {iso(MIN_READING)} to {iso(MAX_READING)}")
+    return float(moment)
 
 
 def parse_iso(text: str) -> float:
@@ -50,14 +78,15 @@ class Clock:
 
     `real` advances at wall speed, `scaled` at wall speed × `speed`, `manual` only when told.
     Switching modes keeps the current reading, so time stays continuous: after a manual advance
-    of an hour, switching to `real` runs on from that hour rather than jumping back.
+    of an hour, switching to `real` runs on from that hour rather than jumping back. A reading
+    never leaves MIN_READING..MAX_READING: a running clock stops at MAX_READING.
     """
 
     def __init__(self, mode: ClockMode = "real", speed: float = 1.0, start: float | None = None):
         self._lock = threading.Lock()
         self._mode: ClockMode = "manual"  # so `configure` below reads exactly `start`
         self._speed = 1.0
-        self._anchor_virtual = wall_time() if start is None else start
+        self._anchor_virtual = check_reading(wall_time() if start is None else start)
         self._anchor_mono = time.monotonic()
         self.configure(mode, speed)
 
@@ -65,7 +94,7 @@ class Clock:
         if self._mode == "manual":
             return self._anchor_virtual
         elapsed = time.monotonic() - self._anchor_mono
-        return self._anchor_virtual + elapsed * self._speed
+        return min(self._anchor_virtual + elapsed * self._speed, MAX_READING)
 
     def _reanchor(self, virtual: float) -> None:
         self._anchor_virtual = virtual
@@ -86,16 +115,16 @@ class Clock:
             raise ValueError(f"clock mode must be one of {', '.join(CLOCK_MODES)}, not {mode!r}")
         with self._lock:
             current = self._read()
-            new_speed = self._speed if speed is None else speed
+            new_speed = self._speed if speed is None else check_speed(speed)
             if mode == "real":
                 new_speed = 1.0
-            if not new_speed > 0:
-                raise ValueError(f"clock speed must be greater than 0, not {new_speed}")
-            self._mode, self._speed = mode, float(new_speed)
+            self._mode, self._speed = mode, new_speed
             self._reanchor(current)
 
     def advance_to(self, moment: float) -> float:
-        """Jump forward to `moment` (in any mode); a moment in the past leaves the clock alone."""
+        """Jump forward to `moment` (in any mode); a moment in the past leaves the clock alone,
+        one past MAX_READING stops it there (callers check; this keeps the range regardless)."""
+        moment = MIN_READING if math.isnan(moment) else min(moment, MAX_READING)
         with self._lock:
             current = self._read()
             if moment > current:

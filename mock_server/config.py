@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from mock_server.clock import CLOCK_MODES, ClockMode
+from mock_server.clock import CLOCK_MODES, MAX_SPEED, ClockMode, ClockRangeError, check_reading
 from mock_server.config_sources import SECRETS, Written, from_env, from_file, from_flags
 from mock_server.config_values import ConfigError, coerce
 from mock_server.ratelimit import RateLimit
@@ -99,8 +99,13 @@ def _problems(s: Settings) -> Iterator[tuple[str, str]]:
     that one value was written."""
     if s.clock not in CLOCK_MODES:
         yield "clock", f"must be one of {', '.join(CLOCK_MODES)}"
-    if not s.speed > 0:
-        yield "speed", "must be greater than 0"
+    if not 0 < s.speed <= MAX_SPEED:
+        yield "speed", f"must be greater than 0 and at most {MAX_SPEED:g}"
+    if s.clock_start is not None:
+        try:
+            check_reading(s.clock_start)
+        except ClockRangeError as exc:
+            yield "clock_start", str(exc)
     if s.key_mode not in ("open", "strict"):
         yield "key_mode", "must be 'open' or 'strict'"
     if not 0 <= s.port <= 65535:

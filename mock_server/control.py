@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mock_server import documents, scenarios
+from mock_server.clock import MAX_READING, ClockRangeError, check_speed, iso
 from mock_server.errors import InvalidRequestError
 from mock_server.keys import Account
 from mock_server.paging import page
@@ -36,6 +37,12 @@ class Control:
         return documents.clock(self.mock.clock.state(), self.mock.scheduler.pending())
 
     def set_clock(self, mode: str, speed: float | None) -> None:
+        """Switch mode and speed; a speed out of range is a 400 naming `speed`, nothing changed."""
+        if speed is not None:
+            try:
+                speed = check_speed(speed)
+            except ClockRangeError as exc:
+                raise InvalidRequestError(f"{exc}; got {speed!r}.", "speed") from None
         self.mock.scheduler.fire_due()
         with self.mock.lock:
             self.mock.clock.configure(mode, speed)  # type: ignore[arg-type]
@@ -43,10 +50,24 @@ class Control:
         self._note(f"clock set to {mode}" + (f" x{speed:g}" if speed else ""))
 
     def advance_clock(self, seconds: float) -> None:
-        """Move time forward, firing every event due on the way before returning."""
-        self.mock.scheduler.advance_to(self.mock.clock.now() + seconds)
+        """Move time forward, firing every event due on the way before returning. Seconds that
+        would take the clock past MAX_READING are a 400 naming `seconds`; nothing moves."""
+        now = self.mock.clock.now()
+        if isinstance(seconds, bool) or not 0 <= seconds <= MAX_READING - now:
+            raise InvalidRequestError(
+                f"seconds must be from 0 to {MAX_READING - now:.3f}: the clock reads "
+                f"{iso(now)} and stops at {iso(MAX_READING)}; got {seconds!r}.",
+                "seconds",
+            )
+        self.mock.scheduler.advance_to(now + float(seconds))
 
     def advance_clock_to(self, moment: float) -> None:
+        """Advance to `moment` (a moment already past changes nothing); beyond MAX_READING it
+        is a 400 naming `to`."""
+        if not moment <= MAX_READING:
+            raise InvalidRequestError(
+                f"to must be at most {iso(MAX_READING)}, where the clock stops.", "to"
+            )
         self.mock.scheduler.advance_to(moment)
 
     def ledgers(self, limit: int | None = None, before: str | None = None) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import replace
 from typing import Any
 
-from mock_server import documents, scenarios
+from mock_server import documents, ids, scenarios
 from mock_server.accounts import Accounts
 from mock_server.clock import Clock
 from mock_server.config import Settings
@@ -54,7 +54,9 @@ class Emulator:
         self.results = Results(
             settings, self.store, self.clock, self.scheduler, self.lock, self.images
         )
-        self._rng = random.Random(settings.seed)
+        self._rng = random.Random(settings.seed)  # timelines; re-seeded at each reset
+        self._task_ids = ids.IdStream(settings.seed, "task")
+        self._event_ids = ids.IdStream(settings.seed, "event")
         self._finished: deque[str] = deque()
         self.base_url = f"http://{settings.host}:{settings.port}"  # the server sets the real one
         self.webhooks = Webhooks(
@@ -98,13 +100,16 @@ class Emulator:
         scenarios.apply(self, scenario)
 
     def reset_to_settings(self) -> None:
-        self.webhooks.pool.wait_idle(self.settings.webhook_timeout + 1)
+        # Attempts in flight are not waited for: the receiver may be the one calling reset.
+        # They find their delivery forgotten and record nothing (`Webhooks._current`).
         with self.lock:
             self.scheduler.clear()
             self.store.clear()
             self._finished.clear()
             self.images.clear()
             self._rng = random.Random(self.settings.seed)
+            self._task_ids.new_epoch()
+            self._event_ids.new_epoch()
             self.faults.clear()
             self.rate_limiter.configure(self.settings.rate_limit)
             self.timelines.clear()
@@ -192,10 +197,10 @@ class Emulator:
     # -- the task machine --------------------------------------------------------------------
 
     def _new_task_id(self) -> str:
-        return f"n30{self._rng.getrandbits(64):016x}_seed"
+        return ids.task_id(self._task_ids.next())
 
     def _new_event_id(self) -> str:
-        return f"evt_{self._rng.getrandbits(96):024x}"
+        return ids.event_id(self._event_ids.next())
 
     def _timeline(self, model: str, quality: str) -> Timeline:
         """Drawn from the most specific timeline set for (model, quality), else the settings."""

@@ -123,6 +123,9 @@ class ImageCache:
         self._size = 0
         self._lock = threading.Lock()
         self._inflight: dict[str, threading.Lock] = {}
+        # Bumped by `clear`: a render begun before a reset finishes after it, and must not put
+        # the old state's image back.
+        self._generation = 0
 
     @property
     def size_bytes(self) -> int:
@@ -138,11 +141,13 @@ class ImageCache:
             with self._lock:
                 if key in self._items:
                     return self._items[key]
+                generation = self._generation
             try:
                 with self._render_slots:
                     data = make()
                 with self._lock:
-                    self._store(key, data)
+                    if generation == self._generation:
+                        self._store(key, data)
             finally:
                 with self._lock:
                     self._inflight.pop(key, None)
@@ -161,3 +166,4 @@ class ImageCache:
         with self._lock:
             self._items.clear()
             self._size = 0
+            self._generation += 1

@@ -15,8 +15,10 @@ log = logging.getLogger(__name__)
 Action = Callable[[float], None]
 """An event's work; it receives the moment it was due, so its effects carry that timestamp."""
 
-Settler = Callable[[], None]
-"""Waits until work that fired events started elsewhere (webhook attempts) has finished."""
+Settler = Callable[[], Callable[[], object]]
+"""Called as an advance begins; returns a wait for the work (webhook attempts) that events
+fired from then on start elsewhere. Work already running when the advance began is not waited
+for: it may be a callback whose receiver is making this very call (see `advance_to`)."""
 
 
 class Scheduler:
@@ -24,9 +26,10 @@ class Scheduler:
 
     Three things fire events: the ticker thread (real and scaled clocks); `advance_to` (manual
     clock: every event due is fired, in order, with the clock set to each event's time, and
-    after each one the settlers wait for the work it started, so retries it schedules inside the
-    window fire too, all before the call returns); and `fire_due`, which request handlers call
-    before reading state, so that a read never sees a transition late only because a thread was.
+    after each one the settlers wait for the work started since the advance began, so retries
+    it schedules inside the window fire too, all before the call returns); and `fire_due`, which
+    request handlers call before reading state, so that a read never sees a transition late only
+    because a thread was.
 
     Locks, always taken in this order: the fire lock (one firer at a time, so events run in
     order), then whatever an action takes (the emulator's state lock), then the heap lock (a
@@ -36,10 +39,12 @@ class Scheduler:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self._fire_lock = threading.RLock()
-        self._advance_lock = threading.Lock()
         self._heap_cond = threading.Condition(threading.Lock())
         self._heap: list[tuple[float, int, Action]] = []
         self._seq = itertools.count()
+        # Handles queued and neither fired nor cancelled: `cancel` of any other handle (fired,
+        # cancelled already, never issued) must change nothing, or `pending` goes wrong.
+        self._live: set[int] = set()
         self._cancelled: set[int] = set()
         self._settlers: list[Settler] = []
         self._thread: threading.Thread | None = None
@@ -53,23 +58,29 @@ class Scheduler:
         with self._heap_cond:
             handle = next(self._seq)
             heapq.heappush(self._heap, (at, handle, action))
+            self._live.add(handle)
             self._heap_cond.notify_all()
             return handle
 
     def cancel(self, handle: int) -> None:
+        """Make sure a queued event never fires; a handle that has fired or been cancelled
+        already is left alone."""
         with self._heap_cond:
-            self._cancelled.add(handle)
+            if handle in self._live:
+                self._live.discard(handle)
+                self._cancelled.add(handle)
 
     def clear(self) -> None:
         """Drop every pending event (reset)."""
         with self._heap_cond:
             self._heap.clear()
+            self._live.clear()
             self._cancelled.clear()
             self._heap_cond.notify_all()
 
     def pending(self) -> int:
         with self._heap_cond:
-            return len(self._heap) - len(self._cancelled)
+            return len(self._live)
 
     def next_due(self) -> float | None:
         with self._heap_cond:
@@ -83,6 +94,7 @@ class Scheduler:
                 if handle in self._cancelled:
                     self._cancelled.discard(handle)
                     continue
+                self._live.discard(handle)
                 return at, action
             return None
 
@@ -98,27 +110,32 @@ class Scheduler:
             while (due := self._pop_due(self.clock.now())) is not None:
                 self._run(*due)
 
-    def _settle(self) -> None:
-        for settler in self._settlers:
-            settler()
-
     def advance_to(self, moment: float) -> None:
         """Move the clock forward to `moment`, firing each event due on the way at its own time
-        and letting the work each one starts finish before the next."""
-        with self._advance_lock:
-            while True:
-                with self._fire_lock:
-                    due = self._pop_due(moment)
-                    if due is not None:
-                        self.clock.advance_to(due[0])
-                        self._run(*due)
-                    else:
-                        self.clock.advance_to(moment)
-                self._settle()
-                if due is None:
-                    upcoming = self.next_due()
-                    if upcoming is None or upcoming > moment:
-                        break
+        and letting the work each one starts finish before the next.
+
+        No lock is held while that work runs, so a call it makes back into the mock is served:
+        a webhook receiver may advance the clock again, complete a task or reset while its
+        callback is in flight. Such a nested advance fires what falls due in its own window and
+        waits for the attempts *it* starts, not for the callback that is waiting for it; the
+        outer advance then goes on from wherever the clock is, and still returns only once every
+        event due up to its `moment` has fired and its attempts have finished.
+        """
+        waits = [settler() for settler in self._settlers]
+        while True:
+            with self._fire_lock:
+                due = self._pop_due(moment)
+                if due is not None:
+                    self.clock.advance_to(due[0])
+                    self._run(*due)
+                else:
+                    self.clock.advance_to(moment)
+            for wait in waits:
+                wait()
+            if due is None:
+                upcoming = self.next_due()
+                if upcoming is None or upcoming > moment:
+                    break
         self.wake()
 
     def wake(self) -> None:

@@ -50,11 +50,13 @@ class Webhooks:
         self.pool = WorkerPool(settings.webhook_workers, "seedream-webhook")
         self.log = DeliveryLog(store, settings.webhook_log_limit)
         self._held: list[str] = []  # event ids a reorder fault holds back
-        scheduler.add_settler(self._wait_idle)
+        scheduler.add_settler(self._settler)
         events.subscribe(self._on_event)
 
-    def _wait_idle(self) -> None:
-        self.pool.wait_idle(self.timeout * 2 + 5)
+    def _settler(self) -> Callable[[], object]:
+        """For an advance: a wait for the attempts started from now on (see `Scheduler`)."""
+        mark = self.pool.mark()
+        return lambda: self.pool.wait_since(mark, self.timeout * 2 + 5)
 
     # -- creating and scheduling ------------------------------------------------------------
 
@@ -139,10 +141,17 @@ class Webhooks:
 
     def _run_scheduled(self, delivery: Delivery, at: float) -> None:
         self._attempt(delivery, at, "scheduled")
-        while delivery.duplicates > 0:  # the same event again: at-least-once delivery
+        while delivery.duplicates > 0 and self._current(delivery):  # at-least-once delivery
             delivery.duplicates -= 1
             self._attempt(delivery, at, "duplicate")
-        self._release_held(delivery)
+        if self._current(delivery):
+            self._release_held(delivery)
+
+    def _current(self, delivery: Delivery) -> bool:
+        """False once a reset has forgotten it: a reset does not wait for attempts in flight (a
+        receiver may be resetting from its handler), so their sequels stop here."""
+        with self.lock:
+            return self.store.delivery(delivery.event_id) is delivery
 
     def _attempt(self, delivery: Delivery, at: float, kind: str) -> Attempt:
         with self.lock:

@@ -6,7 +6,17 @@ import time
 
 import pytest
 
-from mock_server.clock import Clock, iso, parse_iso
+from mock_server.clock import (
+    MAX_READING,
+    MAX_SPEED,
+    Clock,
+    ClockRangeError,
+    ClockState,
+    iso,
+    parse_iso,
+)
+from mock_server.config import Settings
+from mock_server.config_values import ConfigError
 
 START = 1_800_000_000.0
 
@@ -72,3 +82,43 @@ def test_iso_is_utc_with_milliseconds_and_round_trips() -> None:
     assert text == "2027-01-15T08:00:00.250Z"
     assert parse_iso(text) == START + 0.25
     assert parse_iso("2027-01-15T08:00:00") == START
+
+
+def test_a_scaled_clock_at_the_top_speed_stops_at_the_last_reading() -> None:
+    # One wall second from the end, at a million times the wall: it would pass it at once.
+    clock = Clock("scaled", speed=MAX_SPEED, start=MAX_READING - 1)
+    time.sleep(0.01)
+    assert clock.now() == MAX_READING
+    assert iso(clock.now()) == "9000-01-01T00:00:00.000Z"
+
+
+def test_advancing_past_the_last_reading_stops_there() -> None:
+    clock = Clock("manual", start=START)
+    assert clock.advance_to(MAX_READING * 10) == MAX_READING
+    assert clock.advance_to(float("nan")) == MAX_READING
+    assert iso(clock.now()) == "9000-01-01T00:00:00.000Z"
+
+
+@pytest.mark.parametrize("speed", [MAX_SPEED * 1.001, 1e300, float("inf"), float("nan")])
+def test_speeds_above_the_top_speed_are_refused(speed: float) -> None:
+    clock = Clock("manual", start=START)
+    with pytest.raises(ClockRangeError, match="at most 1e\\+06"):
+        clock.configure("scaled", speed)
+    assert clock.state() == ClockState("manual", 1.0, START)
+
+
+@pytest.mark.parametrize("start", [-1.0, MAX_READING + 1, float("inf"), float("nan")])
+def test_a_start_outside_the_readings_is_refused(start: float) -> None:
+    with pytest.raises(ClockRangeError, match="readings run from 1970"):
+        Clock("manual", start=start)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("speed", 1e300), ("speed", MAX_SPEED + 1), ("clock_start", MAX_READING + 1),
+     ("clock_start", -1.0), ("clock_start", float("nan"))],
+)  # fmt: skip
+def test_settings_refuse_a_clock_out_of_range(setting: str, value: float) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings(**{setting: value})
+    assert raised.value.setting == setting

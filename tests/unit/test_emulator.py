@@ -152,3 +152,12 @@ def test_forced_transition_after_the_end_is_a_no_op(mock: Emulator) -> None:
     mock.control.advance_clock(60)
     mock.transition(task.task_id, Status.FAILED, START + 61)
     assert task.status == Status.COMPLETED
+
+
+def test_forcing_a_task_whose_first_transition_fired_leaves_no_pending_events(
+    mock: Emulator,
+) -> None:
+    task = mock.submit(mock.authenticate(AUTH), {"prompt": "p"})
+    mock.control.advance_clock(2)  # processing: the first scheduled transition has fired
+    mock.force(task.task_id, Status.COMPLETED)
+    assert mock.control.clock_document()["pending_events"] == 0

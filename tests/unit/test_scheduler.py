@@ -102,3 +102,30 @@ def test_stop_returns_promptly_on_a_manual_clock() -> None:
     began = time.monotonic()
     scheduler.stop()
     assert time.monotonic() - began < 2
+
+
+def test_cancelling_a_fired_event_changes_nothing() -> None:
+    scheduler = make()
+    fired: list[float] = []
+    handle = scheduler.schedule(START + 1, fired.append)
+    scheduler.schedule(START + 5, fired.append)
+    scheduler.advance_to(START + 2)
+    scheduler.cancel(handle)
+    assert scheduler.pending() == 1
+    scheduler.advance_to(START + 10)
+    assert fired == [START + 1, START + 5]
+    assert scheduler.pending() == 0
+
+
+def test_cancelling_twice_or_an_unknown_handle_changes_nothing() -> None:
+    scheduler = make()
+    fired: list[float] = []
+    handle = scheduler.schedule(START + 1, fired.append)
+    scheduler.schedule(START + 2, fired.append)
+    scheduler.cancel(handle)
+    scheduler.cancel(handle)
+    scheduler.cancel(12345)
+    assert scheduler.pending() == 1
+    scheduler.advance_to(START + 3)
+    assert fired == [START + 2]
+    assert scheduler.pending() == 0
