@@ -231,6 +231,29 @@ def test_pipelined_requests_stay_in_order_when_one_goes_to_a_thread(echo: Echo) 
     assert [seen(answer)["path"] for answer in answers(data)] == ["/slow", "/fast"]
 
 
+def test_a_refusal_waits_for_the_answers_to_the_requests_before_it(echo: Echo) -> None:
+    server = echo()
+    slow = b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+    data = exchange(server.port, slow + b"GET /a\x00b HTTP/1.1\r\nHost: x\r\n\r\n" + slow)
+    assert [status for status, _, _ in answers(data)] == [200, 400]
+
+
+def test_100_continue_waits_for_the_answer_before_it(echo: Echo) -> None:
+    server = echo()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        expect = b"Expect: 100-continue\r\nContent-Length: 3\r\nConnection: close\r\n\r\n"
+        sock.sendall(
+            b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\nPOST /e HTTP/1.1\r\nHost: x\r\n" + expect
+        )
+        first = b""
+        while b"100 Continue" not in first:
+            first += sock.recv(65536)
+        assert first.index(b"HTTP/1.1 200") < first.index(b"HTTP/1.1 100 Continue")
+        sock.sendall(b"abc")
+        rest = first.partition(b"HTTP/1.1 100 Continue\r\n\r\n")[2] + read_all(sock)
+    assert seen(only(rest))["body"] == "abc"
+
+
 def test_headers_become_wsgi_variables(echo: Echo) -> None:
     server = echo()
     got = seen(only(exchange(server.port, b"GET http://example.test/abs/%41?x=%41 HTTP/1.1\r\n"
@@ -403,6 +426,20 @@ def test_a_large_answer_reaches_a_slow_reader_whole_while_others_are_served(echo
         status, _, body = only(read_all(big))
     assert status == 200
     assert body == bytes(range(256)) * (5 * 4096)
+
+
+def test_pipelined_requests_held_back_by_a_full_outbox_are_answered_once_it_drains(
+    echo: Echo,
+) -> None:
+    """Each /big answer (5 MiB) fills the outbox past its mark, so the next request waits;
+    the client sent them all and sends nothing more, so the drain itself must start it."""
+    server = echo()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        last = b"GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        sock.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n" * 2 + last)
+        found = answers(read_all(sock))
+    assert [status for status, _, _ in found] == [200, 200, 200]
+    assert json.loads(found[2][2])["path"] == "/last"
 
 
 def test_stopping_lets_a_running_request_finish(echo: Echo) -> None:
