@@ -20,6 +20,9 @@ CLOCK_MODES: tuple[ClockMode, ...] = ("real", "scaled", "manual")
 MIN_READING = 0.0
 MAX_READING = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
 MAX_SPEED = 1_000_000.0
+# The longest span a setting or rule may add to a reading (100 years, also the contract schemas'
+# `maximum` for such spans): any reading plus it stays far inside what `iso` can write.
+MAX_SPAN_SECONDS = 100 * 365 * 86400
 
 
 class ClockRangeError(ValueError):

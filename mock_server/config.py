@@ -9,7 +9,14 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from mock_server.clock import CLOCK_MODES, MAX_SPEED, ClockMode, ClockRangeError, check_reading
+from mock_server.clock import (
+    CLOCK_MODES,
+    MAX_SPAN_SECONDS,
+    MAX_SPEED,
+    ClockMode,
+    ClockRangeError,
+    check_reading,
+)
 from mock_server.config_sources import SECRETS, Written, from_env, from_file, from_flags
 from mock_server.config_values import ConfigError, coerce
 from mock_server.ratelimit import RateLimit
@@ -57,9 +64,9 @@ class Settings:
 
     control: bool = True
     control_token: str | None = None
+    insecure_control: bool = False
     log_requests: str = "off"
 
-    insecure_control: bool = False
     rate_limit_rps: float | None = None
     rate_limit_burst: int = 10
 
@@ -131,6 +138,7 @@ def _problems(s: Settings) -> Iterator[tuple[str, str]]:
         yield "head_timeout", "must be greater than 0"
     if not s.image_lifetime_seconds > 0:
         yield "image_lifetime_seconds", "must be greater than 0"
+    yield from _spans(s)
     if any(v < 0 for v in s.prices.values()):
         yield "prices", "must not be negative"
     if not s.webhook_timeout > 0:
@@ -151,6 +159,21 @@ def _problems(s: Settings) -> Iterator[tuple[str, str]]:
     for name in ("webhook_workers", "webhook_log_limit", "rate_limit_burst"):
         if getattr(s, name) < 1:
             yield name, "must be at least 1"
+
+
+def _spans(s: Settings) -> Iterator[tuple[str, str]]:
+    """Spans of mock time added to readings: bounded, so no sum leaves the clock's range."""
+    longest = f"must be at most {MAX_SPAN_SECONDS} seconds (100 years)"
+    spans = {
+        "pending_seconds": [s.pending_seconds],
+        "processing_seconds": list(s.processing_seconds),
+        "image_lifetime_seconds": [s.image_lifetime_seconds],
+        "webhook_schedule": list(s.webhook_schedule),
+        "webhook_timeout": [s.webhook_timeout],
+    }
+    for name, values in spans.items():
+        if any(not v <= MAX_SPAN_SECONDS for v in values):
+            yield name, longest
 
 
 FIELD_NAMES = tuple(f.name for f in fields(Settings))

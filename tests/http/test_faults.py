@@ -450,6 +450,15 @@ def test_all_tasks_across_keys_with_filters(serve: Serve) -> None:
         ("GET", "/_mock/tasks?status=lost", None, 400, "status"),
         ("GET", "/_mock/tasks?limit=0", None, 400, "limit"),
         ("POST", "/_mock/scenarios", {"name": "../../etc/passwd"}, 400, "name"),
+        # Spans past 100 years would carry a reading past what a timestamp can be written as.
+        ("POST", "/_mock/faults", {"name": "x", "action": {"type": "webhook_delay",
+         "seconds": 1e300}}, 400, "action.seconds"),
+        ("POST", "/_mock/faults", {"name": "x", "action": {"type": "webhook_reorder",
+         "max_hold_seconds": 1e300}}, 400, "action.max_hold_seconds"),
+        ("POST", "/_mock/faults", {"name": "x", "action": {"type": "close"},
+         "after_seconds": 1e300}, 400, "after_seconds"),
+        ("PUT", "/_mock/timelines", {"pending_seconds": 1e300, "processing_seconds": 1}, 400,
+         "timelines[0].pending_seconds"),
     ],
 )  # fmt: skip
 def test_fault_control_errors_name_the_field(

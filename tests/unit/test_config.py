@@ -67,6 +67,8 @@ def test_a_bad_variable_is_named_with_its_value(env: dict[str, str], message: st
         ({"image_lifetime_seconds": -1}, "--image-lifetime -1: must be greater than 0"),
         ({"image_cache_bytes": -5}, "--image-cache-bytes -5: must not be negative"),
         ({"default_credits": -12}, "--default-credits -12: must not be negative"),
+        ({"image_lifetime_seconds": 1e300}, "--image-lifetime 1e+300: must be at most "),
+        ({"processing_seconds": "1-1e300"}, "--processing-seconds 1-1e300: must be at most "),
     ],
 )
 def test_a_bad_flag_is_named_with_its_value(overrides: dict[str, object], message: str) -> None:
