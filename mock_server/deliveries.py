@@ -54,6 +54,7 @@ class Delivery:
     sent: int = 0
     duplicates: int = 0  # extra copies to send after the first attempt (fault)
     bad_signature: bool = False  # sign with a wrong key (fault)
+    epoch: int = 0  # the resets before it was made: a reset forgets it, an eviction does not
 
     @property
     def scheduled_attempts(self) -> int:

@@ -50,6 +50,7 @@ class Webhooks:
         self.pool = WorkerPool(settings.webhook_workers, "seedream-webhook")
         self.log = DeliveryLog(store, settings.webhook_log_limit)
         self._held: list[str] = []  # event ids a reorder fault holds back
+        self._epoch = 0  # resets so far; deliveries made before the last one are forgotten
         scheduler.add_settler(self._settler)
         events.subscribe(self._on_event)
 
@@ -64,6 +65,7 @@ class Webhooks:
         if event.kind == "state.reset":  # the store is empty now: nothing is held or ended
             self._held.clear()
             self.log.clear()
+            self._epoch += 1
             return
         if event.kind not in FINAL_EVENTS or event.task_id is None:
             return
@@ -77,7 +79,7 @@ class Webhooks:
         delivery = Delivery(
             event_id=self._new_id(), task_id=task.task_id, key=task.key, url=task.callback_url,
             event=event.kind, body=documents.to_json_bytes(documents.success(data)),
-            created_at=event.at,
+            created_at=event.at, epoch=self._epoch,
         )  # fmt: skip
         self._start(delivery, task.webhook_faults[0] if task.webhook_faults else None, event.at)
         self._save(delivery)
@@ -149,9 +151,11 @@ class Webhooks:
 
     def _current(self, delivery: Delivery) -> bool:
         """False once a reset has forgotten it: a reset does not wait for attempts in flight (a
-        receiver may be resetting from its handler), so their sequels stop here."""
+        receiver may be resetting from its handler), so their sequels stop here. An ended
+        delivery evicted from a full log is still current: its duplicates and the release of
+        held deliveries go on."""
         with self.lock:
-            return self.store.delivery(delivery.event_id) is delivery
+            return delivery.epoch == self._epoch
 
     def _attempt(self, delivery: Delivery, at: float, kind: str) -> Attempt:
         with self.lock:
@@ -160,11 +164,13 @@ class Webhooks:
         result = self._send(delivery, number)
         with self.lock:
             attempt = Attempt(number, at, result, kind)
-            if self.store.delivery(delivery.event_id) is not delivery:
+            if delivery.epoch != self._epoch:
                 return attempt  # the state was reset while we were sending
+            evicted = self.store.delivery(delivery.event_id) is not delivery
             delivery.attempts.append(attempt)
             self._settle(delivery, attempt)
-            self._save(delivery)
+            if not (evicted and delivery.state in ENDED):  # an evicted end stays evicted
+                self._save(delivery)
             self.events.publish(Event(
                 f"webhook.{delivery.state}", self.clock.now(), delivery.key, delivery.task_id,
                 {"event_id": delivery.event_id, "attempt": number, "status": result.status},
