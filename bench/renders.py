@@ -1,5 +1,5 @@
-"""Placeholder render time: `mock_server.images.render` in-process for each of the 16 (ratio,
-quality) sizes."""
+"""Placeholder render time: `mock_server.results.images.render` in-process for each of the 16
+(ratio, quality) sizes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from common import MODEL, PROMPT, ms
 
-from mock_server.images import SIZES, ImageSpec, render
+from mock_server.results.images import SIZES, ImageSpec, render
 
 
 @dataclass

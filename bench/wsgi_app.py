@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import Flask
 
 from mock_server.app import create_app
-from mock_server.cli import tune_gc
-from mock_server.config import Settings
+from mock_server.cli.main import tune_gc
 from mock_server.emulator import Emulator
+from mock_server.settings.config import Settings
 
 
 def make() -> Flask:

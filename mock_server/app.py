@@ -14,9 +14,9 @@ from mock_server.api.faults import register_fault_hooks
 from mock_server.api.files import files
 from mock_server.api.public import public
 from mock_server.api.requestlog import register_request_log
-from mock_server.clock import monotonic
-from mock_server.config import Settings
+from mock_server.core.clock import monotonic
 from mock_server.emulator import Emulator
+from mock_server.settings.config import Settings
 
 
 class ApiFlask(Flask):

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mock_server import documents, scenarios
-from mock_server.clock import MAX_READING, ClockRangeError, check_speed, iso
-from mock_server.errors import InvalidRequestError
-from mock_server.keys import Account
-from mock_server.paging import page
-from mock_server.scenarios import ScenarioError
+from mock_server.billing.keys import Account
+from mock_server.core import documents
+from mock_server.core.clock import MAX_READING, ClockRangeError, check_speed, iso
+from mock_server.core.errors import InvalidRequestError
+from mock_server.core.paging import page
+from mock_server.faults import scenarios
+from mock_server.faults.scenarios import ScenarioError
 from seedream_contracts.loader import first_error
 
 if TYPE_CHECKING:

@@ -12,23 +12,24 @@ from collections import deque
 from dataclasses import replace
 from typing import Any
 
-from mock_server import documents, ids, scenarios
-from mock_server.accounts import Accounts
-from mock_server.clock import Clock
-from mock_server.config import Settings
+from mock_server.billing.accounts import Accounts
+from mock_server.billing.keys import Account
+from mock_server.billing.ratelimit import RateLimiter
 from mock_server.control import Control
-from mock_server.errors import ConflictError, NotFoundError
-from mock_server.events import Event, EventBus
-from mock_server.faults import TASK_LAYERS, Faults, RequestFacts, apply_task_fault
-from mock_server.images import ImageCache
-from mock_server.keys import Account
-from mock_server.ratelimit import RateLimiter
-from mock_server.results import ResultFile, Results
-from mock_server.scheduler import Scheduler
-from mock_server.store import MemoryStore, Store
-from mock_server.tasks import Status, Task, TaskError, Timeline, TimelineSpec
-from mock_server.validation import RequestValidator
-from mock_server.webhooks import Webhooks
+from mock_server.core import documents, ids
+from mock_server.core.clock import Clock
+from mock_server.core.errors import ConflictError, NotFoundError
+from mock_server.core.events import Event, EventBus
+from mock_server.core.scheduler import Scheduler
+from mock_server.core.store import MemoryStore, Store
+from mock_server.core.tasks import Status, Task, TaskError, Timeline, TimelineSpec
+from mock_server.core.validation import RequestValidator
+from mock_server.faults import scenarios
+from mock_server.faults.rules import TASK_LAYERS, Faults, RequestFacts, apply_task_fault
+from mock_server.results.files import ResultFile, Results
+from mock_server.results.images import ImageCache
+from mock_server.settings.config import Settings
+from mock_server.webhooks.delivery import Webhooks
 
 GENERIC_FAILURE = TaskError("generation_failed", "The image could not be generated.")
 

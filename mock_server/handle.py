@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server import scenarios
-from mock_server.config import DEFAULT_KEY
-from mock_server.deliveries import DeliveryState
+from mock_server.core.tasks import Status, TaskError
+from mock_server.faults import scenarios
 from mock_server.server import MockServer
-from mock_server.tasks import Status, TaskError
+from mock_server.settings.config import DEFAULT_KEY
+from mock_server.webhooks.records import DeliveryState
 from seedream_contracts.client import Client
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.clock import CLOCK_MODES, ClockMode
-from mock_server.config import Settings
+from mock_server.core.clock import CLOCK_MODES, ClockMode
 from mock_server.handle import MockHandle
 from mock_server.server import MockServer
+from mock_server.settings.config import Settings
 from seedream_contracts.receiver import WebhookReceiver
 
 
@@ -59,7 +59,7 @@ def seedream_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     server = MockServer(settings)
     scenario = pytestconfig.getini("seedream_mock_scenario")
     if scenario:
-        from mock_server import scenarios
+        from mock_server.faults import scenarios
 
         server.emulator.start_scenario = scenarios.read_file(_from_ini(pytestconfig, scenario))
     server.start()

@@ -10,14 +10,14 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from mock_server import documents
 from mock_server.api.requestlog import RequestLog
 from mock_server.app import create_app
-from mock_server.config import Settings
+from mock_server.core import documents
+from mock_server.core.errors import wire_type
 from mock_server.emulator import Emulator
-from mock_server.errors import wire_type
-from mock_server.exposure import with_control_token
 from mock_server.httpd import HttpServer, Limits
+from mock_server.settings.config import Settings
+from mock_server.settings.exposure import with_control_token
 
 
 def error_body(status: int, message: str) -> bytes:

@@ -309,7 +309,7 @@ def test_readme_configuration_table_lists_every_serve_flag_and_its_variable() ->
 def test_an_unknown_option_shows_its_commands_usage(
     argv: list[str], usage: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from mock_server.cli import main
+    from mock_server.cli.main import main
 
     with pytest.raises(SystemExit) as exited:
         main(argv)

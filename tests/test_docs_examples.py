@@ -10,7 +10,7 @@ cannot drift from the code.
 - `python` blocks without tests are scripts: they run with this interpreter against a fresh
   server, their `http://127.0.0.1:8080` replaced by its URL.
 - `sh` blocks run with `bash -e`, `js` blocks with `node` (as ES modules), the same way.
-- `json` blocks are scenario documents: `mock_server.scenarios.check` must accept them.
+- `json` blocks are scenario documents: `mock_server.faults.scenarios.check` must accept them.
 
 README.md's python blocks (argument-less tests) also run in tests/test_readme_examples.py;
 running them here too costs a fraction of a second.
@@ -32,9 +32,9 @@ from typing import Any
 
 import pytest
 
-from mock_server import scenarios
-from mock_server.config import Settings
+from mock_server.faults import scenarios
 from mock_server.server import MockServer
+from mock_server.settings.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC_PAGES = sorted((ROOT / "docs").glob("*.md"))

@@ -18,8 +18,8 @@ ADAPTERS = (
     "mock_server.api",
     "mock_server.app",
     "mock_server.server",
-    "mock_server.cli",
-    "mock_server.cli_parser",
+    "mock_server.cli.main",
+    "mock_server.cli.parser",
 )
 # Entry points that only wire the adapters up; neither domain nor adapter. The pytest plugin and
 # its handle start a real server for a test session, so they sit outside the domain too.
@@ -180,22 +180,22 @@ def test_domain_modules_never_import_the_http_adapters() -> None:
 @pytest.mark.parametrize(
     ("source", "module", "expected"),
     [
-        pytest.param("import flask\n", "mock_server.clock", "flask", id="import"),
+        pytest.param("import flask\n", "mock_server.core.clock", "flask", id="import"),
         pytest.param(
             "from werkzeug.exceptions import NotFound\n",
-            "mock_server.errors",
+            "mock_server.core.errors",
             "werkzeug.exceptions",
             id="from-import",
         ),
         pytest.param(
             "def f():\n    import werkzeug.serving as w\n",
-            "mock_server.tasks",
+            "mock_server.core.tasks",
             "werkzeug.serving",
             id="nested-import",
         ),
         pytest.param(
             "import importlib\nimportlib.import_module('flask')\n",
-            "mock_server.store",
+            "mock_server.core.store",
             "flask",
             id="import-module-call",
         ),
@@ -216,7 +216,7 @@ def test_checker_reports_a_web_framework_import(source: str, module: str, expect
                      "mock_server.api.public", id="relative-from-module"),
         pytest.param("from .app import create_app\n", "mock_server", True,
                      "mock_server.app", id="relative-from-package-init"),
-        pytest.param("import mock_server.server\n", "mock_server.store", False,
+        pytest.param("import mock_server.server\n", "mock_server.core.store", False,
                      "mock_server.server", id="plain-import"),
     ],
 )  # fmt: skip
@@ -231,12 +231,12 @@ def test_checker_ignores_lookalike_names() -> None:
     source = (
         "import flasky\nfrom mock_server.apiary import x\nfrom mock_server import application\n"
     )
-    assert forbidden_imports(source, "mock_server.clock", _imports_web_framework) == []
-    assert forbidden_imports(source, "mock_server.clock", _imports_adapter) == []
+    assert forbidden_imports(source, "mock_server.core.clock", _imports_web_framework) == []
+    assert forbidden_imports(source, "mock_server.core.clock", _imports_adapter) == []
 
 
 def test_violation_message_names_the_module_and_the_import_line(tmp_path: Path) -> None:
     fake = tmp_path / "clock.py"
     fake.write_text("import time\n\nfrom flask import Flask  # oops\n", encoding="utf-8")
-    report = _violations([Module("mock_server.clock", fake, False)], _imports_web_framework)
-    assert report == [f"mock_server.clock ({fake}) line 3: from flask import Flask"]
+    report = _violations([Module("mock_server.core.clock", fake, False)], _imports_web_framework)
+    assert report == [f"mock_server.core.clock ({fake}) line 3: from flask import Flask"]

@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, jsonify, request
 
-from mock_server import documents
+from mock_server.core import documents
+from mock_server.core.errors import AuthenticationError, InvalidRequestError, NotFoundError
 from mock_server.emulator import Emulator
-from mock_server.errors import AuthenticationError, InvalidRequestError, NotFoundError
 from mock_server.httpd.requests import valid_host
 
 

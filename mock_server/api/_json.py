@@ -11,7 +11,7 @@ from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
-from mock_server.documents import escape_lone_surrogates
+from mock_server.core.documents import escape_lone_surrogates
 
 
 class ApiJSONProvider(DefaultJSONProvider):

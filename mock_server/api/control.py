@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from mock_server import documents
 from mock_server.api._http import base_url, emulator, guard_control, json_body, page_args, paged
-from mock_server.clock import CLOCK_MODES, parse_iso
-from mock_server.errors import InvalidRequestError
-from mock_server.tasks import Status, TaskError
-from mock_server.validation import callback_url_pattern
+from mock_server.core import documents
+from mock_server.core.clock import CLOCK_MODES, parse_iso
+from mock_server.core.errors import InvalidRequestError
+from mock_server.core.tasks import Status, TaskError
+from mock_server.core.validation import callback_url_pattern
 from seedream_contracts import openapi
 
 control = Blueprint("control", __name__, url_prefix="/_mock")

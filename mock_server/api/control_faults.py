@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from mock_server import documents, scenarios
 from mock_server.api._http import emulator, guard_control, json_body, page_args, paged
-from mock_server.errors import InvalidRequestError
-from mock_server.tasks import Status
+from mock_server.core import documents
+from mock_server.core.errors import InvalidRequestError
+from mock_server.core.tasks import Status
+from mock_server.faults import scenarios
 
 control_faults = Blueprint("control_faults", __name__, url_prefix="/_mock")
 control_faults.before_request(guard_control)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from mock_server import __version__, documents
+from mock_server import __version__
 from mock_server.api._http import emulator
-from mock_server.clock import monotonic
+from mock_server.core import documents
+from mock_server.core.clock import monotonic
 
 STARTED_KEY = "seedream_mock.started"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from mock_server import documents
 from mock_server.api._http import emulator, guard_control, page_args, paged
-from mock_server.deliveries import DeliveryState
-from mock_server.errors import InvalidRequestError
+from mock_server.core import documents
+from mock_server.core.errors import InvalidRequestError
+from mock_server.webhooks.records import DeliveryState
 
 control_webhooks = Blueprint("control_webhooks", __name__, url_prefix="/_mock/webhooks")
 control_webhooks.before_request(guard_control)

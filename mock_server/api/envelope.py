@@ -7,8 +7,8 @@ import logging
 from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from mock_server import documents
-from mock_server.errors import ApiError, InvalidRequestError, NotFoundError, wire_type
+from mock_server.core import documents
+from mock_server.core.errors import ApiError, InvalidRequestError, NotFoundError, wire_type
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from flask import Flask, Response, g, request
 
 from mock_server.api._http import emulator
 from mock_server.api.envelope import error_response
-from mock_server.errors import ApiError, RateLimitError, wire_type
-from mock_server.faults import FAULT_HEADER, NO_FAULTS, Decision, RequestFacts
+from mock_server.core.errors import ApiError, RateLimitError, wire_type
+from mock_server.faults.rules import FAULT_HEADER, NO_FAULTS, Decision, RequestFacts
 from mock_server.httpd import CONNECTION_KEY, Connection
 
 ROUTES = {

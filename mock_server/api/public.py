@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from mock_server import documents
 from mock_server.api._http import base_url, emulator, json_body
-from mock_server.faults import FAULT_HEADER
+from mock_server.core import documents
+from mock_server.faults.rules import FAULT_HEADER
 
 public = Blueprint("public", __name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from mock_server.clock import monotonic
+from mock_server.core.clock import monotonic
 
 TASK_KEY = "seedream_mock.task_id"
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from mock_server.config import Settings
 from mock_server.server import MockServer
+from mock_server.settings.config import Settings
 from seedream_contracts.client import Client
 
 START = 1_800_000_000.0

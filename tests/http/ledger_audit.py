@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mock_server.credits import ENTRY_LOG_LIMIT
+from mock_server.billing.credits import ENTRY_LOG_LIMIT
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mock_server.clock import MAX_READING
+from mock_server.core.clock import MAX_READING
 from mock_server.server import MockServer
 from seedream_contracts.client import Client
 

@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from mock_server.config import Settings
 from mock_server.httpd import HttpServer, Limits
 from mock_server.server import MockServer, error_body
+from mock_server.settings.config import Settings
 from seedream_contracts.client import Client
 from seedream_contracts.loader import validator
 

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mock_server.config import Settings
 from mock_server.httpd import Connection, HttpServer, Limits
 from mock_server.server import MockServer, error_body
+from mock_server.settings.config import Settings
 from seedream_contracts.client import Client
 from seedream_contracts.loader import validator
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 from ledger_audit import audit, check_tasks  # tests/http is on sys.path (rootdir mode)
 
-from mock_server.config import Settings
 from mock_server.server import MockServer
+from mock_server.settings.config import Settings
 from seedream_contracts.client import Client
 
 KEYS = [f"aio_load_{i}" for i in range(4)]

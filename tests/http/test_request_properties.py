@@ -24,8 +24,8 @@ from hypothesis.stateful import (
 )
 from ledger_audit import audit, check_tasks  # tests/http is on sys.path (rootdir mode)
 
-from mock_server.config import Settings
 from mock_server.server import MockServer
+from mock_server.settings.config import Settings
 from seedream_contracts.client import Client, Reply
 from seedream_contracts.loader import validator
 

@@ -20,9 +20,9 @@ from typing import IO, Any
 
 import pytest
 
-from mock_server.config import Settings
-from mock_server.config_values import WEBHOOK_SCHEDULES
 from mock_server.server import MockServer
+from mock_server.settings.config import Settings
+from mock_server.settings.values import WEBHOOK_SCHEDULES
 from seedream_contracts.client import Client, Reply
 from seedream_contracts.loader import validator
 from seedream_contracts.receiver import WebhookReceiver

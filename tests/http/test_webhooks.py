@@ -15,7 +15,7 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from mock_server.clock import parse_iso
+from mock_server.core.clock import parse_iso
 from mock_server.server import MockServer
 from seedream_contracts.client import Client
 from seedream_contracts.loader import validator

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from mock_server.sender import post
 from mock_server.server import MockServer
+from mock_server.webhooks.sender import post
 from seedream_contracts.client import Client
 from seedream_contracts.receiver import WebhookReceiver
 

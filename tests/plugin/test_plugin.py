@@ -123,7 +123,7 @@ def test_b(seedream_mock):
 def test_handle_refuses_typos_and_waits_on_the_mock_clock(pytester: pytest.Pytester) -> None:
     result = run(pytester, """
 import pytest
-from mock_server.errors import ConflictError, NotFoundError
+from mock_server.core.errors import ConflictError, NotFoundError
 
 def test_checks(seedream_mock):
     with pytest.raises(ValueError, match="state must be one of"):

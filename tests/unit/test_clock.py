@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from mock_server.clock import (
+from mock_server.core.clock import (
     MAX_READING,
     MAX_SPEED,
     Clock,
@@ -15,8 +15,8 @@ from mock_server.clock import (
     iso,
     parse_iso,
 )
-from mock_server.config import Settings
-from mock_server.config_values import ConfigError
+from mock_server.settings.config import Settings
+from mock_server.settings.values import ConfigError
 
 START = 1_800_000_000.0
 

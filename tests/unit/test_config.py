@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.cli_parser import build_parser
-from mock_server.config import FIELD_NAMES, Settings, load_settings
-from mock_server.config_sources import SERVE_VARIABLES, from_flags, unknown_variables
-from mock_server.config_values import ConfigError, parse_key_spec, parse_range
+from mock_server.cli.parser import build_parser
+from mock_server.settings.config import FIELD_NAMES, Settings, load_settings
+from mock_server.settings.sources import SERVE_VARIABLES, from_flags, unknown_variables
+from mock_server.settings.values import ConfigError, parse_key_spec, parse_range
 
 
 def test_defaults_are_the_documented_ones() -> None:

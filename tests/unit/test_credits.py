@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.credits import Ledger
-from mock_server.errors import InsufficientCreditsError
+from mock_server.billing.credits import Ledger
+from mock_server.core.errors import InsufficientCreditsError
 
 
 def balanced(ledger: Ledger) -> bool:

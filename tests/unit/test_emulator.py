@@ -7,11 +7,11 @@ import io
 import pytest
 from PIL import Image
 
-from mock_server.config import Settings
+from mock_server.core.errors import AuthenticationError, InsufficientCreditsError, NotFoundError
+from mock_server.core.events import Event
+from mock_server.core.tasks import Status, TaskError, Timeline
 from mock_server.emulator import Emulator
-from mock_server.errors import AuthenticationError, InsufficientCreditsError, NotFoundError
-from mock_server.events import Event
-from mock_server.tasks import Status, TaskError, Timeline
+from mock_server.settings.config import Settings
 
 START = 1_800_000_000.0
 AUTH = "Bearer aio_your_api_key"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.config import Settings, load_settings
-from mock_server.exposure import control_open_to_others, is_loopback, with_control_token
 from mock_server.server import MockServer
+from mock_server.settings.config import Settings, load_settings
+from mock_server.settings.exposure import control_open_to_others, is_loopback, with_control_token
 
 
 @pytest.mark.parametrize(

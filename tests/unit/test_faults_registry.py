@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.faults import FaultRule, Faults
+from mock_server.faults.rules import FaultRule, Faults
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,12 @@ import threading
 
 import pytest
 
-from mock_server import results
-from mock_server.config import Settings
+from mock_server.core.ids import IdStream
+from mock_server.core.tasks import Status
 from mock_server.emulator import Emulator
-from mock_server.ids import IdStream
-from mock_server.images import ImageCache, ImageSpec, render
-from mock_server.tasks import Status
+from mock_server.results import files as results
+from mock_server.results.images import ImageCache, ImageSpec, render
+from mock_server.settings.config import Settings
 
 AUTH = "Bearer aio_your_api_key"
 CALLBACK = "http://127.0.0.1:9/hook"  # nothing listens: each attempt fails at once

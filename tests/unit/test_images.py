@@ -8,7 +8,7 @@ import threading
 import pytest
 from PIL import Image
 
-from mock_server.images import SIZES, ImageCache, ImageSpec, render
+from mock_server.results.images import SIZES, ImageCache, ImageSpec, render
 
 
 def spec(ratio: str = "1:1", quality: str = "basic", task_id: str = "n30a_seed") -> ImageSpec:

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from mock_server.config import Settings, load_settings
-from mock_server.config_values import ConfigError
+from mock_server.core.errors import AuthenticationError, NotFoundError
+from mock_server.core.tasks import Status
 from mock_server.emulator import Emulator
-from mock_server.errors import AuthenticationError, NotFoundError
-from mock_server.tasks import Status
+from mock_server.settings.config import Settings, load_settings
+from mock_server.settings.values import ConfigError
 
 START = 1_800_000_000.0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_server.ratelimit import RateLimit, RateLimiter
+from mock_server.billing.ratelimit import RateLimit, RateLimiter
 
 
 def test_a_key_waits_once_its_burst_is_spent_and_tokens_come_back_with_time() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from mock_server.clock import Clock
-from mock_server.scheduler import Scheduler
+from mock_server.core.clock import Clock
+from mock_server.core.scheduler import Scheduler
 
 START = 1_800_000_000.0
 

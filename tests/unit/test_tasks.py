@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.tasks import IllegalTransition, Status, Task, TaskInput, Timeline
+from mock_server.core.tasks import IllegalTransition, Status, Task, TaskInput, Timeline
 
 
 def make(processing: float = 10.0) -> Task:

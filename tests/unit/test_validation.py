@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_server.callback_urls import CallbackUrlError, ascii_host, normalise
-from mock_server.errors import InvalidRequestError
-from mock_server.validation import RequestValidator, callback_host_allowed
+from mock_server.core.callback_urls import CallbackUrlError, ascii_host, normalise
+from mock_server.core.errors import InvalidRequestError
+from mock_server.core.validation import RequestValidator, callback_host_allowed
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "requests"
 VALIDATOR = RequestValidator(3000, ("loopback",))

@@ -10,11 +10,11 @@ from email.utils import format_datetime
 import pytest
 from standardwebhooks import Webhook
 
-from mock_server.config import load_settings
-from mock_server.config_values import ConfigError
-from mock_server.sender import MAX_RETRY_AFTER, retry_after_seconds
-from mock_server.signing import kie_headers, standard_headers, standard_key
-from mock_server.workers import WorkerPool
+from mock_server.settings.config import load_settings
+from mock_server.settings.values import ConfigError, standard_key
+from mock_server.webhooks.sender import MAX_RETRY_AFTER, retry_after_seconds
+from mock_server.webhooks.signing import kie_headers, standard_headers
+from mock_server.webhooks.workers import WorkerPool
 
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 

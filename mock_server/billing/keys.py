@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mock_server.config import KEY_PATTERN
-from mock_server.credits import Ledger
-from mock_server.errors import AuthenticationError
+from mock_server.billing.credits import Ledger
+from mock_server.core.errors import AuthenticationError
+from mock_server.settings.config import KEY_PATTERN
 
 
 @dataclass

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from mock_server.callback_urls import CallbackUrlError, normalise
-from mock_server.errors import InvalidRequestError
-from mock_server.tasks import EDIT, TEXT_TO_IMAGE, TaskInput
+from mock_server.core.callback_urls import CallbackUrlError, normalise
+from mock_server.core.errors import InvalidRequestError
+from mock_server.core.tasks import EDIT, TEXT_TO_IMAGE, TaskInput
 from seedream_contracts.loader import compile_schema, load_schema
 
 FIELD_ORDER = ("prompt", "model", "aspect_ratio", "quality", "image_urls", "callback_url")

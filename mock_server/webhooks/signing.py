@@ -5,23 +5,22 @@ Standard Webhooks: `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.b
 verifies during a rotation. KIE: `X-Webhook-Signature` = base64 HMAC-SHA256 of
 `task_id.timestamp` with the raw secret, and `X-Webhook-Timestamp`.
 
-A bad secret is refused at start (`standard_key`), so signing cannot fail on a callback; if it
-ever did, the attempt would be logged failed with the error (webhooks.py), never lost.
+A bad secret is refused at start (`settings.values.standard_key`), so signing cannot fail on a
+callback; if it ever did, the attempt would be logged failed with the error (`delivery.py`),
+never lost.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 
 from mock_server import __version__
-from mock_server.clock import wall_time
-from mock_server.config_values import ConfigError
-from mock_server.deliveries import Delivery
+from mock_server.core.clock import wall_time
+from mock_server.settings.values import PREFIX, standard_key
+from mock_server.webhooks.records import Delivery
 
-PREFIX = "whsec_"
 # The webhook_bad_signature fault signs with this: a valid secret no receiver has.
 NOT_YOUR_SECRET = PREFIX + base64.b64encode(b"seedream-mock: not your secret").decode()
 
@@ -46,19 +45,6 @@ def callback_headers(
         else:
             headers.update(standard_headers(secrets, delivery.event_id, stamp, delivery.body))
     return headers
-
-
-def standard_key(secret: str) -> bytes:
-    """The HMAC key of a Standard Webhooks secret: base64 after an optional `whsec_` prefix
-    (exactly how the `standardwebhooks` package reads it)."""
-    encoded = secret[len(PREFIX) :] if secret.startswith(PREFIX) else secret
-    try:
-        key = base64.b64decode(encoded + "==", validate=False)
-    except (binascii.Error, ValueError):
-        raise ConfigError(f"webhook secret {secret[:10]}…: not base64 after 'whsec_'") from None
-    if not key:
-        raise ConfigError("a webhook secret must not be empty")
-    return key
 
 
 def _hmac_b64(key: bytes, message: bytes) -> str:

@@ -21,7 +21,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from mock_server.clock import monotonic, wall_time
+from mock_server.core.clock import monotonic, wall_time
 
 READ_LIMIT = 64 * 1024  # bytes of a receiver's answer we read at most
 EXCERPT_CHARS = 500  # of which the attempt log keeps this much

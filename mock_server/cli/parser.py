@@ -6,9 +6,9 @@ import argparse
 from collections.abc import Sequence
 
 from mock_server import __version__
-from mock_server.clock import CLOCK_MODES
-from mock_server.config import DEFAULT_KEY
-from mock_server.config_sources import ENV_PREFIXES
+from mock_server.core.clock import CLOCK_MODES
+from mock_server.settings.config import DEFAULT_KEY
+from mock_server.settings.sources import ENV_PREFIXES
 
 EPILOG = """\
 Settings come from, in rising order: defaults, --config FILE (TOML), SEEDREAM_MOCK_<NAME>

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from mock_server.errors import InvalidRequestError
+from mock_server.core.errors import InvalidRequestError
 
 T = TypeVar("T")
 

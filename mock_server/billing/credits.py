@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from mock_server.errors import InsufficientCreditsError
+from mock_server.core.errors import InsufficientCreditsError
 
 ENTRY_LOG_LIMIT = 1000
 

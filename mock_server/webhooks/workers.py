@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from mock_server.clock import monotonic
+from mock_server.core.clock import monotonic
 
 log = logging.getLogger(__name__)
 

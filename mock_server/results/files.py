@@ -7,14 +7,14 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from mock_server.clock import Clock
-from mock_server.config import Settings
-from mock_server.errors import NotFoundError
-from mock_server.images import ImageCache, ImageSpec, render
-from mock_server.scheduler import Scheduler
-from mock_server.store import Store
-from mock_server.tasks import Status, Task
-from mock_server.validation import callback_host_allowed
+from mock_server.core.clock import Clock
+from mock_server.core.errors import NotFoundError
+from mock_server.core.scheduler import Scheduler
+from mock_server.core.store import Store
+from mock_server.core.tasks import Status, Task
+from mock_server.core.validation import callback_host_allowed
+from mock_server.results.images import ImageCache, ImageSpec, render
+from mock_server.settings.config import Settings
 
 _RESULT_PATH = re.compile(r"^/files/(?P<task_id>[A-Za-z0-9_]+)/(?P<index>\d+)\.png$")
 

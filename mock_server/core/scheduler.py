@@ -8,7 +8,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from mock_server.clock import Clock
+from mock_server.core.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,14 @@ through `coerce`, which names the setting in its error.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mock_server.clock import parse_iso
+from mock_server.core.clock import parse_iso
 
 # Delays after the first attempt. "default" is Evolink's published policy [P]; the other is the
 # Standard Webhooks (Svix) schedule, best run on a scaled clock.
@@ -155,3 +158,28 @@ def coerce(name: str, value: Any, default_credits: int) -> Any:
         return _CONVERTERS.get(name, str)(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(str(exc) or "not valid", name, value) from None
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """`rps` requests per second on average, bursts of up to `burst`."""
+
+    rps: float
+    burst: int
+
+
+# A Standard Webhooks secret: base64, after an optional prefix.
+PREFIX = "whsec_"
+
+
+def standard_key(secret: str) -> bytes:
+    """The HMAC key of a Standard Webhooks secret: base64 after an optional `whsec_` prefix
+    (exactly how the `standardwebhooks` package reads it)."""
+    encoded = secret[len(PREFIX) :] if secret.startswith(PREFIX) else secret
+    try:
+        key = base64.b64decode(encoded + "==", validate=False)
+    except (binascii.Error, ValueError):
+        raise ConfigError(f"webhook secret {secret[:10]}…: not base64 after 'whsec_'") from None
+    if not key:
+        raise ConfigError("a webhook secret must not be empty")
+    return key

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from mock_server.store import Store
+from mock_server.core.store import Store
 
 
 class DeliveryLog:

@@ -5,15 +5,8 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class RateLimit:
-    """`rps` requests per second on average, bursts of up to `burst`."""
-
-    rps: float
-    burst: int
+from mock_server.settings.values import RateLimit
 
 
 class RateLimiter:

@@ -8,11 +8,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mock_server.config_values import WEBHOOK_SCHEDULES
-from mock_server.errors import InvalidRequestError
-from mock_server.faults import FaultRule
-from mock_server.ratelimit import RateLimit
-from mock_server.tasks import TimelineSpec
+from mock_server.core.errors import InvalidRequestError
+from mock_server.core.tasks import TimelineSpec
+from mock_server.faults.rules import FaultRule
+from mock_server.settings.values import WEBHOOK_SCHEDULES, RateLimit
 from seedream_contracts.loader import first_error, fixture
 
 if TYPE_CHECKING:

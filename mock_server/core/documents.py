@@ -6,14 +6,14 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from mock_server.clock import ClockState, iso
-from mock_server.images import output_size
-from mock_server.keys import Account
-from mock_server.tasks import Status, Task
+from mock_server.core.clock import ClockState, iso
+from mock_server.core.tasks import Status, Task
+from seedream_contracts.sizes import OUTPUT_SIZES
 
 if TYPE_CHECKING:
-    from mock_server.deliveries import Delivery
-    from mock_server.faults import FaultRule
+    from mock_server.billing.keys import Account
+    from mock_server.faults.rules import FaultRule
+    from mock_server.webhooks.records import Delivery
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -54,7 +54,7 @@ def task_data(task: Task, now: float, base_url: str, lifetime: float) -> dict[st
     """TASK of DESIGN.md §1, as seen at clock time `now`."""
     output = None
     if task.status == Status.COMPLETED and task.completed_at is not None:
-        width, height = output_size(task.input.aspect_ratio, task.input.quality)
+        width, height = OUTPUT_SIZES[(task.input.aspect_ratio, task.input.quality)]
         output = {
             "image_urls": [base_url.rstrip("/") + result_path(task.task_id)],
             "width": width,

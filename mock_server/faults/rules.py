@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mock_server.errors import ConflictError, NotFoundError
-from mock_server.tasks import Status, TaskError, Timeline
+from mock_server.core.errors import ConflictError, NotFoundError
+from mock_server.core.tasks import Status, TaskError, Timeline
 
 LAYERS: dict[str, str] = {
     "http_error": "http", "malformed_json": "http", "empty_body": "http",

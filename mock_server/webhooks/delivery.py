@@ -9,18 +9,19 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from mock_server import documents
-from mock_server.clock import Clock, monotonic
-from mock_server.config import Settings
-from mock_server.deliveries import ENDED, Attempt, Delivery, DeliveryState
-from mock_server.delivery_log import DeliveryLog
-from mock_server.errors import NotFoundError
-from mock_server.events import Event, EventBus
-from mock_server.scheduler import Scheduler
-from mock_server.sender import AttemptResult, post
-from mock_server.signing import callback_headers, standard_key
-from mock_server.store import Store
-from mock_server.workers import WorkerPool
+from mock_server.core import documents
+from mock_server.core.clock import Clock, monotonic
+from mock_server.core.errors import NotFoundError
+from mock_server.core.events import Event, EventBus
+from mock_server.core.scheduler import Scheduler
+from mock_server.core.store import Store
+from mock_server.settings.config import Settings
+from mock_server.settings.values import standard_key
+from mock_server.webhooks.log import DeliveryLog
+from mock_server.webhooks.records import ENDED, Attempt, Delivery, DeliveryState
+from mock_server.webhooks.sender import AttemptResult, post
+from mock_server.webhooks.signing import callback_headers
+from mock_server.webhooks.workers import WorkerPool
 
 FINAL_EVENTS = ("task.completed", "task.failed")
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from mock_server.sender import AttemptResult
+from mock_server.webhooks.sender import AttemptResult
 
 
 class DeliveryState(StrEnum):

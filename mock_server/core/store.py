@@ -7,11 +7,11 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
-from mock_server.keys import Account
-from mock_server.tasks import Task
+from mock_server.core.tasks import Task
 
 if TYPE_CHECKING:
-    from mock_server.deliveries import Delivery
+    from mock_server.billing.keys import Account
+    from mock_server.webhooks.records import Delivery
 
 
 class Store(Protocol):

@@ -12,16 +12,16 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 
-from mock_server.config import KEY_PATTERN, Settings
-from mock_server.errors import (
+from mock_server.billing.keys import Account, key_from_authorization
+from mock_server.core.errors import (
     AuthenticationError,
     ConflictError,
     InvalidRequestError,
     NotFoundError,
 )
-from mock_server.events import Event, EventBus
-from mock_server.keys import Account, key_from_authorization
-from mock_server.store import Store
+from mock_server.core.events import Event, EventBus
+from mock_server.core.store import Store
+from mock_server.settings.config import KEY_PATTERN, Settings
 
 
 class Accounts:

@@ -14,7 +14,7 @@ import ipaddress
 import secrets
 from dataclasses import replace
 
-from mock_server.config import Settings
+from mock_server.settings.config import Settings
 
 LOOPBACK_NAMES = ("localhost",)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from mock_server.clock import (
+from mock_server.core.clock import (
     CLOCK_MODES,
     MAX_SPAN_SECONDS,
     MAX_SPEED,
@@ -17,10 +17,8 @@ from mock_server.clock import (
     ClockRangeError,
     check_reading,
 )
-from mock_server.config_sources import SECRETS, Written, from_env, from_file, from_flags
-from mock_server.config_values import ConfigError, coerce
-from mock_server.ratelimit import RateLimit
-from mock_server.signing import standard_key
+from mock_server.settings.sources import SECRETS, Written, from_env, from_file, from_flags
+from mock_server.settings.values import ConfigError, RateLimit, coerce, standard_key
 
 KEY_PATTERN = re.compile(r"^aio_[A-Za-z0-9_\-]{1,200}$")
 DEFAULT_KEY = "aio_your_api_key"  # the key in the seed page's curl example, ready out of the box

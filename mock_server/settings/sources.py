@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mock_server.config_values import ConfigError
+from mock_server.settings.values import ConfigError
 
 ENV_PREFIXES = ("SEEDREAM_MOCK_", "MOCK_")  # the long one wins when both are set
 # Read by the commands rather than held by Settings: `serve`'s file and start scenario, and

@@ -14,14 +14,20 @@ from types import FrameType
 from typing import Any
 
 import seedream_contracts
-from mock_server import __version__, scenarios
-from mock_server.cli_parser import build_parser
-from mock_server.config import DEFAULT_KEY, FIELD_NAMES, load_settings
-from mock_server.config_sources import ENV_PREFIXES, VERIFY_VARIABLES, env_entry, unknown_variables
-from mock_server.config_values import ConfigError
-from mock_server.exposure import control_open_to_others
-from mock_server.scenarios import ScenarioError
+from mock_server import __version__
+from mock_server.cli.parser import build_parser
+from mock_server.faults import scenarios
+from mock_server.faults.scenarios import ScenarioError
 from mock_server.server import MockServer
+from mock_server.settings.config import DEFAULT_KEY, FIELD_NAMES, load_settings
+from mock_server.settings.exposure import control_open_to_others
+from mock_server.settings.sources import (
+    ENV_PREFIXES,
+    VERIFY_VARIABLES,
+    env_entry,
+    unknown_variables,
+)
+from mock_server.settings.values import ConfigError
 from seedream_contracts import openapi
 
 INSECURE = (
