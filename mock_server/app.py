@@ -14,6 +14,7 @@ from mock_server.api.faults import register_fault_hooks
 from mock_server.api.files import files
 from mock_server.api.public import public
 from mock_server.api.requestlog import register_request_log
+from mock_server.control import Control
 from mock_server.core.clock import monotonic
 from mock_server.emulator import Emulator
 from mock_server.settings.config import Settings
@@ -41,7 +42,9 @@ def create_app(settings: Settings | None = None, emulator: Emulator | None = Non
     app = ApiFlask("mock_server")
     app.json = ApiJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.extensions["seedream_mock"] = emulator or Emulator(settings)
+    emulator = emulator or Emulator(settings)
+    app.extensions["seedream_mock"] = emulator
+    app.extensions["seedream_mock.control"] = Control(emulator)
     app.extensions[STARTED_KEY] = monotonic()
     app.register_blueprint(public)
     app.register_blueprint(files)

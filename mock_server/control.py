@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mock_server import runtime
 from mock_server.billing.keys import Account
 from mock_server.core import documents
-from mock_server.core.clock import MAX_READING, ClockRangeError, check_speed, iso
+from mock_server.core.clock import MAX_READING, iso
 from mock_server.core.errors import InvalidRequestError
 from mock_server.core.paging import page
+from mock_server.core.tasks import Status, TaskError
 from mock_server.faults import scenarios
 from mock_server.faults.scenarios import ScenarioError
 from seedream_contracts.loader import first_error
@@ -34,20 +36,16 @@ class Control:
             self.mock.edits.append(edit)
             del self.mock.edits[:-50]
 
+    def reset(self) -> None:
+        """Back to the start state (see `runtime.reset`)."""
+        runtime.reset(self.mock)
+
     def clock_document(self) -> dict[str, Any]:
         return documents.clock(self.mock.clock.state(), self.mock.scheduler.pending())
 
     def set_clock(self, mode: str, speed: float | None) -> None:
         """Switch mode and speed; a speed out of range is a 400 naming `speed`, nothing changed."""
-        if speed is not None:
-            try:
-                speed = check_speed(speed)
-            except ClockRangeError as exc:
-                raise InvalidRequestError(f"{exc}; got {speed!r}.", "speed") from None
-        self.mock.scheduler.fire_due()
-        with self.mock.lock:
-            self.mock.clock.configure(mode, speed)  # type: ignore[arg-type]
-        self.mock.scheduler.wake()
+        runtime.set_clock(self.mock, mode, speed)
         self._note(f"clock set to {mode}" + (f" x{speed:g}" if speed else ""))
 
     def advance_clock(self, seconds: float) -> None:
@@ -187,7 +185,7 @@ class Control:
     def load_part(self, part: dict[str, Any]) -> None:
         """Apply one section of a scenario on top of the current state (checked first)."""
         checked = scenarios.check({"name": "control-api", "description": "-", **part}, "body")
-        scenarios.apply_part(self.mock, checked)
+        runtime.apply_part(self.mock, checked)
 
     def tasks(
         self,
@@ -214,7 +212,15 @@ class Control:
                 for t in page(found, lambda t: t.task_id, limit, before)
             ]
 
+    def complete(self, task_id: str) -> None:
+        """End a running task now, successfully."""
+        self.mock.force(task_id, Status.COMPLETED)
+
+    def fail(self, task_id: str, error: TaskError) -> None:
+        """End a running task now, failed with `error`."""
+        self.mock.force(task_id, Status.FAILED, error)
+
     def load_scenario(self, document: Any) -> dict[str, Any]:
         checked = scenarios.check(document, "scenario")
-        self.mock.load_scenario(checked)
+        runtime.load(self.mock, checked)
         return {"loaded": checked["name"], "description": checked["description"]}

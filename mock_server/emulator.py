@@ -15,7 +15,6 @@ from typing import Any
 from mock_server.billing.accounts import Accounts
 from mock_server.billing.keys import Account
 from mock_server.billing.ratelimit import RateLimiter
-from mock_server.control import Control
 from mock_server.core import documents, ids
 from mock_server.core.clock import Clock
 from mock_server.core.errors import ConflictError, NotFoundError
@@ -24,7 +23,6 @@ from mock_server.core.scheduler import Scheduler
 from mock_server.core.store import MemoryStore, Store
 from mock_server.core.tasks import Status, Task, TaskError, Timeline, TimelineSpec
 from mock_server.core.validation import RequestValidator
-from mock_server.faults import scenarios
 from mock_server.faults.rules import TASK_LAYERS, Faults, RequestFacts, apply_task_fault
 from mock_server.results.files import ResultFile, Results
 from mock_server.results.images import ImageCache
@@ -71,8 +69,7 @@ class Emulator:
         self.scenario: str | None = None  # the name of the scenario in force
         # What control calls changed since the settings or the scenario were put in force.
         self.edits: list[str] = []
-        self.start_scenario: dict[str, Any] | None = None
-        self.control = Control(self)
+        self.start_scenario: dict[str, Any] | None = None  # what a reset returns to
         with self.lock:
             self.accounts.seed()
 
@@ -87,20 +84,10 @@ class Emulator:
         self.scheduler.stop()
         self.webhooks.shutdown()
 
-    def reset(self) -> None:
-        """Back to the start state: no tasks, configured keys with fresh grants, the configured
-        clock mode, no fault rules — then the start scenario (--scenario), if there is one.
-        The clock reading itself never goes backwards."""
-        self.reset_to_settings()
-        if self.start_scenario is not None:
-            scenarios.apply(self, self.start_scenario)
-
-    def load_scenario(self, scenario: dict[str, Any]) -> None:
-        """Reset to the settings, then put a checked scenario in force."""
-        self.reset_to_settings()
-        scenarios.apply(self, scenario)
-
     def reset_to_settings(self) -> None:
+        """No tasks, configured keys with fresh grants, the configured clock mode, no fault
+        rules. The clock reading itself never goes backwards. (`Control.reset` then puts the
+        start scenario back in force.)"""
         # Attempts in flight are not waited for: the receiver may be the one calling reset.
         # They find their delivery forgotten and record nothing (`Webhooks._current`).
         with self.lock:

@@ -20,7 +20,7 @@ def _check_choice(name: str, value: str | None, allowed: set[str]) -> None:
 
 class Clock:
     def __init__(self, server: MockServer) -> None:
-        self._control = server.emulator.control
+        self._control = server.control
 
     def advance(self, seconds: float) -> None:
         """Move time forward; every transition and webhook attempt due on the way happens."""
@@ -42,7 +42,7 @@ class Clock:
 
 class Credits:
     def __init__(self, server: MockServer) -> None:
-        self._control = server.emulator.control
+        self._control = server.control
 
     def grant(self, amount: int, key: str = DEFAULT_KEY) -> None:
         self._control.grant(key, amount)
@@ -60,42 +60,42 @@ class Credits:
 
 class Faults:
     def __init__(self, server: MockServer) -> None:
-        self._mock = server.emulator
+        self._control = server.control
 
     def add(self, name: str, action: dict[str, Any], **rule: Any) -> dict[str, Any]:
         """Add a fault rule (see the cookbook): `add("busy", {"type": "http_error", ...})`."""
-        return self._mock.control.add_fault({"name": name, "action": action, **rule})
+        return self._control.add_fault({"name": name, "action": action, **rule})
 
     def remove(self, name: str) -> None:
-        self._mock.control.remove_fault(name)
+        self._control.remove_fault(name)
 
     def list(self) -> list[dict[str, Any]]:
         """The rules, each with how often it `fired`."""
-        return self._mock.control.faults()
+        return self._control.faults()
 
     def clear(self) -> None:
-        self._mock.control.clear_faults()
+        self._control.clear_faults()
 
     def load_scenario(self, scenario: str | dict[str, Any]) -> None:
         """A shipped scenario by name, a file path, or a scenario document."""
         document = scenarios.read_file(scenario) if isinstance(scenario, str) else scenario
-        self._mock.control.load_scenario(document)
+        self._control.load_scenario(document)
 
 
 class Tasks:
     def __init__(self, server: MockServer) -> None:
-        self._mock = server.emulator
+        self._control = server.control
 
     def list(self, key: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
         _check_choice("status", status, set(Status))
-        return self._mock.control.tasks(key, status, None, 10_000)
+        return self._control.tasks(key, status, None, 10_000)
 
     def complete(self, task_id: str) -> None:
-        self._mock.force(task_id, Status.COMPLETED)
+        self._control.complete(task_id)
 
     def fail(self, task_id: str, code: str = "generation_failed", message: str = "") -> None:
         error = TaskError(code, message or f"The task failed ({code}).")
-        self._mock.force(task_id, Status.FAILED, error)
+        self._control.fail(task_id, error)
 
 
 class MockHandle:
@@ -135,7 +135,7 @@ class MockHandle:
 
     def deliveries(self, task_id: str | None = None, state: str | None = None) -> list[Any]:
         _check_choice("state", state, set(DeliveryState))
-        return self.server.emulator.control.deliveries(task_id, None, state)
+        return self.server.control.deliveries(task_id, None, state)
 
     def close(self) -> None:
         self.client.close()

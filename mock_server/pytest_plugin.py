@@ -70,7 +70,7 @@ def seedream_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
 @pytest.fixture
 def seedream_mock(seedream_server: MockServer) -> Iterator[MockHandle]:
     """The session's mock, reset to its start state for this test."""
-    seedream_server.emulator.reset()
+    seedream_server.control.reset()
     handle = MockHandle(seedream_server)
     yield handle
     handle.close()

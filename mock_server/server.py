@@ -12,6 +12,7 @@ from typing import Any
 
 from mock_server.api.requestlog import RequestLog
 from mock_server.app import create_app
+from mock_server.control import Control
 from mock_server.core import documents
 from mock_server.core.errors import wire_type
 from mock_server.emulator import Emulator
@@ -35,6 +36,7 @@ class MockServer:
         generated = self.settings.control_token != given.control_token
         self.generated_token = self.settings.control_token if generated else None
         self.emulator = Emulator(self.settings)
+        self.control = Control(self.emulator)  # the door to /_mock/ operations in process
         self.app = create_app(self.settings, self.emulator)
         self._server: HttpServer | None = None
         self._thread: threading.Thread | None = None

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, jsonify, request
 
+from mock_server.control import Control
 from mock_server.core import documents
 from mock_server.core.errors import AuthenticationError, InvalidRequestError, NotFoundError
 from mock_server.emulator import Emulator
@@ -18,6 +19,12 @@ from mock_server.httpd.requests import valid_host
 def emulator() -> Emulator:
     """The per-app emulator (kept in `app.extensions`, never a module global)."""
     found: Emulator = current_app.extensions["seedream_mock"]
+    return found
+
+
+def mock_control() -> Control:
+    """The per-app door to /_mock/ operations (kept beside the emulator in `app.extensions`)."""
+    found: Control = current_app.extensions["seedream_mock.control"]
     return found
 
 

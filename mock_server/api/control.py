@@ -6,11 +6,19 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from mock_server.api._http import base_url, emulator, guard_control, json_body, page_args, paged
+from mock_server.api._http import (
+    base_url,
+    emulator,
+    guard_control,
+    json_body,
+    mock_control,
+    page_args,
+    paged,
+)
 from mock_server.core import documents
 from mock_server.core.clock import CLOCK_MODES, parse_iso
 from mock_server.core.errors import InvalidRequestError
-from mock_server.core.tasks import Status, TaskError
+from mock_server.core.tasks import TaskError
 from mock_server.core.validation import callback_url_pattern
 from seedream_contracts import openapi
 
@@ -38,13 +46,13 @@ def _number(body: dict[str, Any], name: str, *, integer: bool = False) -> float:
 
 @control.post("/reset")
 def reset() -> Response:
-    emulator().reset()
+    mock_control().reset()
     return jsonify(documents.success({"reset": True}))
 
 
 @control.get("/clock")
 def read_clock() -> Response:
-    return jsonify(documents.success(emulator().control.clock_document()))
+    return jsonify(documents.success(mock_control().clock_document()))
 
 
 @control.post("/clock")
@@ -56,8 +64,8 @@ def set_clock() -> Response:
     speed = _number(body, "speed") if "speed" in body else None
     if speed is not None and not speed > 0:
         raise InvalidRequestError("speed must be greater than 0.", "speed")
-    emulator().control.set_clock(mode, speed)
-    return jsonify(documents.success(emulator().control.clock_document()))
+    mock_control().set_clock(mode, speed)
+    return jsonify(documents.success(mock_control().clock_document()))
 
 
 @control.post("/clock/advance")
@@ -68,51 +76,51 @@ def advance_clock() -> Response:
             moment = parse_iso(str(body["to"]))
         except ValueError:
             raise InvalidRequestError("to must be an ISO-8601 timestamp.", "to") from None
-        emulator().control.advance_clock_to(moment)
+        mock_control().advance_clock_to(moment)
     else:
         seconds = _number(body, "seconds")
         if seconds < 0:
             raise InvalidRequestError(
                 "seconds must not be negative: time never goes back.", "seconds"
             )
-        emulator().control.advance_clock(seconds)
-    return jsonify(documents.success(emulator().control.clock_document()))
+        mock_control().advance_clock(seconds)
+    return jsonify(documents.success(mock_control().clock_document()))
 
 
 @control.get("/keys")
 def list_keys() -> Response:
     """Paged: open mode makes a key for any client that asks (up to --max-open-keys)."""
     limit, before = page_args(100, 1000)
-    return paged(emulator().control.ledgers(limit + 1, before), limit, "key")
+    return paged(mock_control().ledgers(limit + 1, before), limit, "key")
 
 
 @control.post("/keys")
 def create_key() -> Response:
     body = _body()
     credits = int(_number(body, "credits", integer=True)) if "credits" in body else None
-    account = emulator().control.create_key(str(body.get("key", "")), credits)
+    account = mock_control().create_key(str(body.get("key", "")), credits)
     return jsonify(documents.success(documents.ledger(account)))
 
 
 @control.get("/keys/<key>")
 def read_key(key: str) -> Response:
-    return jsonify(documents.success(emulator().control.ledger(key)))
+    return jsonify(documents.success(mock_control().ledger(key)))
 
 
 @control.post("/keys/<key>/credits")
 def grant_credits(key: str) -> Response:
     amount = int(_number(_body(), "amount", integer=True))
-    return jsonify(documents.success(emulator().control.grant(key, amount)))
+    return jsonify(documents.success(mock_control().grant(key, amount)))
 
 
 @control.delete("/keys/<key>")
 def revoke_key(key: str) -> Response:
-    return jsonify(documents.success(emulator().control.revoke(key)))
+    return jsonify(documents.success(mock_control().revoke(key)))
 
 
 @control.post("/tasks/<task_id>/complete")
 def complete_task(task_id: str) -> Response:
-    emulator().force(task_id, Status.COMPLETED)
+    mock_control().complete(task_id)
     return jsonify(documents.success({"task_id": task_id, "status": "completed"}))
 
 
@@ -125,7 +133,7 @@ def fail_task(task_id: str) -> Response:
     if message is not None and (not isinstance(message, str) or not message):
         raise InvalidRequestError("message must be a non-empty string.", "message")
     error = TaskError(code, message or f"The task failed ({code}).")
-    emulator().force(task_id, Status.FAILED, error)
+    mock_control().fail(task_id, error)
     return jsonify(documents.success({"task_id": task_id, "status": "failed"}))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from mock_server.api._http import emulator, guard_control, json_body, page_args, paged
+from mock_server.api._http import emulator, guard_control, json_body, mock_control, page_args, paged
 from mock_server.core import documents
 from mock_server.core.errors import InvalidRequestError
 from mock_server.core.tasks import Status
@@ -21,49 +21,49 @@ def _ok(data: object) -> Response:
 @control_faults.get("/faults")
 def list_faults() -> Response:
     limit, before = page_args(100, 1000)
-    return paged(emulator().control.faults(limit + 1, before), limit, "name")
+    return paged(mock_control().faults(limit + 1, before), limit, "name")
 
 
 @control_faults.post("/faults")
 def add_fault() -> Response:
-    return _ok(emulator().control.add_fault(json_body()))
+    return _ok(mock_control().add_fault(json_body()))
 
 
 @control_faults.delete("/faults/<name>")
 def remove_fault(name: str) -> Response:
-    emulator().control.remove_fault(name)
+    mock_control().remove_fault(name)
     return _ok({"removed": name})
 
 
 @control_faults.delete("/faults")
 def clear_faults() -> Response:
-    emulator().control.clear_faults()
+    mock_control().clear_faults()
     return _ok({"removed": "all"})
 
 
 @control_faults.get("/rate-limit")
 def read_rate_limit() -> Response:
-    return _ok(emulator().control.rate_limit())
+    return _ok(mock_control().rate_limit())
 
 
 @control_faults.put("/rate-limit")
 def set_rate_limit() -> Response:
-    return _ok(emulator().control.set_rate_limit(json_body()))
+    return _ok(mock_control().set_rate_limit(json_body()))
 
 
 @control_faults.get("/timelines")
 def list_timelines() -> Response:
-    return _ok(emulator().control.timelines())
+    return _ok(mock_control().timelines())
 
 
 @control_faults.put("/timelines")
 def set_timeline() -> Response:
-    return _ok(emulator().control.set_timeline(json_body()))
+    return _ok(mock_control().set_timeline(json_body()))
 
 
 @control_faults.delete("/timelines")
 def clear_timelines() -> Response:
-    emulator().control.clear_timelines()
+    mock_control().clear_timelines()
     return _ok([])
 
 
@@ -74,7 +74,7 @@ def list_tasks() -> Response:
     if status is not None and status not in set(Status):
         raise InvalidRequestError(f"status must be one of {', '.join(Status)}.", "status")
     limit, before = page_args(100, 10_000)
-    found = emulator().control.tasks(args.get("key"), status, args.get("model"), limit + 1, before)
+    found = mock_control().tasks(args.get("key"), status, args.get("model"), limit + 1, before)
     return paged(found, limit, "task_id")
 
 
@@ -91,4 +91,4 @@ def load_scenario() -> Response:
     body = json_body()
     if isinstance(body, dict) and set(body) == {"name"}:  # {"name": "flaky-5xx"}: the library
         body = scenarios.read_library(body["name"])
-    return _ok(emulator().control.load_scenario(body))
+    return _ok(mock_control().load_scenario(body))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from mock_server.api._http import emulator, guard_control, page_args, paged
+from mock_server.api._http import guard_control, mock_control, page_args, paged
 from mock_server.core import documents
 from mock_server.core.errors import InvalidRequestError
 from mock_server.webhooks.records import DeliveryState
@@ -20,7 +20,7 @@ def list_deliveries() -> Response:
         choices = ", ".join(DeliveryState)
         raise InvalidRequestError(f"state must be one of {choices}; got {state!r}.", "state")
     limit, before = page_args(10_000, 10_000)
-    found = emulator().control.deliveries(
+    found = mock_control().deliveries(
         request.args.get("task_id"), request.args.get("key"), state,
         limit + 1, before,
     )  # fmt: skip
@@ -29,9 +29,9 @@ def list_deliveries() -> Response:
 
 @control_webhooks.get("/deliveries/<event_id>")
 def read_delivery(event_id: str) -> Response:
-    return jsonify(documents.success(emulator().control.delivery(event_id)))
+    return jsonify(documents.success(mock_control().delivery(event_id)))
 
 
 @control_webhooks.post("/deliveries/<event_id>/resend")
 def resend_delivery(event_id: str) -> Response:
-    return jsonify(documents.success(emulator().control.resend(event_id)))
+    return jsonify(documents.success(mock_control().resend(event_id)))

@@ -46,7 +46,7 @@ def banner(server: MockServer) -> str:
     """What a user needs to start: the URL, a key that works, the clock, a curl line — read
     from the running emulator, so a --scenario's keys and clock show as they are."""
     url, settings, mock = server.base_url, server.settings, server.emulator
-    ledgers = {entry["key"]: entry for entry in mock.control.ledgers(limit=1)}
+    ledgers = {entry["key"]: entry for entry in server.control.ledgers(limit=1)}
     key = next(iter(ledgers), DEFAULT_KEY)
     credits = ledgers[key]["available"] if key in ledgers else mock.accounts.default_credits
     mode = "open: any aio_ key works" if mock.accounts.key_mode == "open" else "strict"
@@ -127,7 +127,7 @@ def _start(args: argparse.Namespace) -> MockServer:
             server.emulator.start_scenario = scenarios.read_file(reference)
         except ScenarioError as exc:
             raise ConfigError(f"{where}: {exc.message}") from None
-        server.emulator.reset()
+        server.control.reset()
     return server
 
 

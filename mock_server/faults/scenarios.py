@@ -6,16 +6,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mock_server.core.errors import InvalidRequestError
-from mock_server.core.tasks import TimelineSpec
 from mock_server.faults.rules import FaultRule
-from mock_server.settings.values import WEBHOOK_SCHEDULES, RateLimit
 from seedream_contracts.loader import first_error, fixture
-
-if TYPE_CHECKING:
-    from mock_server.emulator import Emulator
 
 LIBRARY = fixture("scenarios")  # in the installed package, so a wheel ships them
 
@@ -81,7 +76,7 @@ def check(document: Any, source: str = "scenario") -> dict[str, Any]:
     for index, rule in enumerate(document.get("faults", [])):
         check_rule(rule, f"faults[{index}].", f"{source}: ")
     for index, entry in enumerate(document.get("timelines", [])):
-        low, high = _range(entry["processing_seconds"])
+        low, high = seconds_range(entry["processing_seconds"])
         if high < low:
             raise ScenarioError(f"{source}: timelines[{index}].processing_seconds: min > max",
                                 f"timelines[{index}].processing_seconds")  # fmt: skip
@@ -108,47 +103,6 @@ def rule_from(document: dict[str, Any]) -> FaultRule:
     )
 
 
-def _range(value: float | list[float]) -> tuple[float, float]:
+def seconds_range(value: float | list[float]) -> tuple[float, float]:
+    """`[low, high]` or one number for both."""
     return (float(value[0]), float(value[1])) if isinstance(value, list) else (value, value)
-
-
-def apply(mock: Emulator, scenario: dict[str, Any]) -> None:
-    """Put a checked scenario in force on a freshly reset emulator."""
-    if "seed" in scenario:
-        mock.faults.clear(seed=scenario["seed"])
-    apply_part(mock, scenario)
-    mock.scenario = scenario["name"]
-    mock.edits.clear()  # putting it in force is no edit of it
-
-
-def apply_part(mock: Emulator, scenario: dict[str, Any]) -> None:
-    """Put the sections a checked scenario has in force, on top of the current state."""
-    clock = scenario.get("clock", {})
-    if clock:
-        mock.control.set_clock(clock.get("mode", mock.clock.state().mode), clock.get("speed"))
-    with mock.lock:
-        accounts = mock.accounts
-        accounts.key_mode = scenario.get("key_mode", accounts.key_mode)
-        accounts.default_credits = scenario.get("default_credits", accounts.default_credits)
-        for key, credits in scenario.get("keys", {}).items():
-            account = mock.store.account(key) or accounts.create(key, 0)
-            accounts.grant(key, credits - account.ledger.granted)
-        for entry in scenario.get("timelines", []):
-            spec = TimelineSpec(
-                entry.get("pending_seconds", mock.settings.pending_seconds),
-                _range(entry["processing_seconds"]),
-            )
-            mock.timelines[(entry.get("model", "*"), entry.get("quality", "*"))] = spec
-    for rule in scenario.get("faults", []):
-        mock.faults.add(rule_from(rule))
-    if "rate_limit" in scenario:
-        limit, current = scenario["rate_limit"], mock.rate_limiter.limit
-        burst = limit.get("burst", current.burst if current else 10) if limit else 0
-        mock.rate_limiter.configure(RateLimit(limit["rps"], burst) if limit else None)
-    hooks = scenario.get("webhooks", {})
-    if "schedule" in hooks:
-        schedule = hooks["schedule"]
-        mock.webhooks.schedule = (
-            WEBHOOK_SCHEDULES[schedule] if isinstance(schedule, str) else tuple(schedule)
-        )
-    mock.webhooks.timeout = hooks.get("timeout", mock.webhooks.timeout)

@@ -331,6 +331,6 @@ def test_shutdown_reports_undelivered_callbacks(
     while not only_delivery(api, task_id)["attempts"] and time.monotonic() < deadline:
         time.sleep(0.01)
     server.stop()
-    (delivery,) = server.emulator.control.deliveries(task_id, None, None)
+    (delivery,) = server.control.deliveries(task_id, None, None)
     assert delivery["state"] == "abandoned"
     assert "NOT delivered" in capfd.readouterr().err

@@ -7,6 +7,7 @@ import io
 import pytest
 from PIL import Image
 
+from mock_server.control import Control
 from mock_server.core.errors import AuthenticationError, InsufficientCreditsError, NotFoundError
 from mock_server.core.events import Event
 from mock_server.core.tasks import Status, TaskError, Timeline
@@ -27,12 +28,12 @@ def test_task_follows_its_timeline_on_the_manual_clock(mock: Emulator) -> None:
     account = mock.authenticate(AUTH)
     task = mock.submit(account, {"prompt": "p"})
     assert task.status == Status.PENDING
-    mock.control.advance_clock(0.999)
+    Control(mock).advance_clock(0.999)
     assert mock.task_for(account, task.task_id).status == Status.PENDING
-    mock.control.advance_clock(0.001)
+    Control(mock).advance_clock(0.001)
     assert task.status == Status.PROCESSING
     assert task.processing_at == START + 1
-    mock.control.advance_clock(10)
+    Control(mock).advance_clock(10)
     assert task.status == Status.COMPLETED
     assert task.completed_at == START + 5  # the event's own time, not the advance's end
     assert task.credits_consumed == 12
@@ -42,7 +43,7 @@ def test_events_are_published_in_order(mock: Emulator) -> None:
     seen: list[Event] = []
     mock.events.subscribe(seen.append)
     task = mock.submit(mock.authenticate(AUTH), {"prompt": "p"})
-    mock.control.advance_clock(60)
+    Control(mock).advance_clock(60)
     assert [e.kind for e in seen if e.task_id == task.task_id] == [
         "credits.held", "task.created", "task.processing", "task.completed",
     ]  # fmt: skip
@@ -53,7 +54,7 @@ def test_a_failing_timeline_releases_the_hold(mock: Emulator) -> None:
     account = mock.authenticate(AUTH)
     task = mock.submit(account, {"prompt": "p"})
     task.timeline = Timeline(1, 4, TaskError("content_policy_violation", "Refused."))
-    mock.control.advance_clock(60)
+    Control(mock).advance_clock(60)
     assert task.status == Status.FAILED
     assert task.error == TaskError("content_policy_violation", "Refused.")
     assert task.credits_consumed == 0
@@ -77,7 +78,7 @@ def test_strict_mode_refuses_unknown_keys_and_open_mode_grants_default() -> None
 
 
 def test_short_balance_creates_no_task(mock: Emulator) -> None:
-    mock.control.create_key("aio_poor", 11)
+    Control(mock).create_key("aio_poor", 11)
     account = mock.authenticate("Bearer aio_poor")
     with pytest.raises(InsufficientCreditsError):
         mock.submit(account, {"prompt": "p"})
@@ -89,10 +90,10 @@ def test_result_file_is_404_before_completion_and_410_after_expiry(mock: Emulato
     with pytest.raises(NotFoundError) as early:
         mock.result_file(task.task_id, 0)
     assert early.value.status == 404
-    mock.control.advance_clock(10)
+    Control(mock).advance_clock(10)
     png = mock.result_file(task.task_id, 0).png
     assert Image.open(io.BytesIO(png)).size == (3136, 1344)
-    mock.control.advance_clock(24 * 3600)
+    Control(mock).advance_clock(24 * 3600)
     with pytest.raises(NotFoundError) as late:
         mock.result_file(task.task_id, 0)
     assert late.value.status == 410
@@ -101,14 +102,14 @@ def test_result_file_is_404_before_completion_and_410_after_expiry(mock: Emulato
 def test_edit_of_a_mock_result_is_drawn_from_that_result(mock: Emulator) -> None:
     account = mock.authenticate(AUTH)
     source = mock.submit(account, {"prompt": "source"})
-    mock.control.advance_clock(10)
+    Control(mock).advance_clock(10)
     url = f"http://127.0.0.1:8080/files/{source.task_id}/0.png"
     derived = mock.submit(
         account, {"prompt": "e", "model": "seedream/4.5-edit", "image_urls": [url]}
     )
     foreign = mock.submit(account, {"prompt": "e", "model": "seedream/4.5-edit",
                                     "image_urls": ["https://img.example.com/x.png"]})  # fmt: skip
-    mock.control.advance_clock(10)
+    Control(mock).advance_clock(10)
     assert (
         mock.results.source_png(derived.input.image_urls) == mock.result_file(source.task_id, 0).png
     )
@@ -120,7 +121,7 @@ def test_eviction_drops_only_finished_tasks() -> None:
     mock = Emulator(Settings(clock="manual", max_tasks=2, keys={"aio_k": 1200}))
     account = mock.authenticate("Bearer aio_k")
     first = mock.submit(account, {"prompt": "1"})
-    mock.control.advance_clock(60)
+    Control(mock).advance_clock(60)
     running = [mock.submit(account, {"prompt": str(i)}) for i in range(3)]
     assert mock.store.task(first.task_id) is None
     assert all(mock.store.task(t.task_id) is not None for t in running)  # still holding credits
@@ -129,8 +130,8 @@ def test_eviction_drops_only_finished_tasks() -> None:
 def test_reset_forgets_tasks_and_restores_grants_but_not_time(mock: Emulator) -> None:
     account = mock.authenticate(AUTH)
     mock.submit(account, {"prompt": "p"})
-    mock.control.advance_clock(100)
-    mock.reset()
+    Control(mock).advance_clock(100)
+    Control(mock).reset()
     assert mock.store.task_count() == 0
     assert mock.scheduler.pending() == 0
     assert mock.authenticate(AUTH).ledger.available == 1200
@@ -149,7 +150,7 @@ def test_same_seed_gives_the_same_task_ids() -> None:
 
 def test_forced_transition_after_the_end_is_a_no_op(mock: Emulator) -> None:
     task = mock.submit(mock.authenticate(AUTH), {"prompt": "p"})
-    mock.control.advance_clock(60)
+    Control(mock).advance_clock(60)
     mock.transition(task.task_id, Status.FAILED, START + 61)
     assert task.status == Status.COMPLETED
 
@@ -158,6 +159,6 @@ def test_forcing_a_task_whose_first_transition_fired_leaves_no_pending_events(
     mock: Emulator,
 ) -> None:
     task = mock.submit(mock.authenticate(AUTH), {"prompt": "p"})
-    mock.control.advance_clock(2)  # processing: the first scheduled transition has fired
+    Control(mock).advance_clock(2)  # processing: the first scheduled transition has fired
     mock.force(task.task_id, Status.COMPLETED)
-    assert mock.control.clock_document()["pending_events"] == 0
+    assert Control(mock).clock_document()["pending_events"] == 0

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from mock_server.control import Control
 from mock_server.core.ids import IdStream
 from mock_server.core.tasks import Status
 from mock_server.emulator import Emulator
@@ -22,7 +23,7 @@ def first_ids(mock: Emulator, resets: int) -> list[str]:
     found = []
     for _ in range(resets):
         found.append(mock.submit(mock.authenticate(AUTH), {"prompt": "p"}).task_id)
-        mock.reset()
+        Control(mock).reset()
     return found
 
 
@@ -51,7 +52,7 @@ def test_callbacks_do_not_shift_task_ids() -> None:
         for _ in range(4):
             body = {"prompt": "p", **({"callback_url": CALLBACK} if callback else {})}
             made.append(mock.submit(account, body).task_id)
-            mock.control.advance_clock(60)
+            Control(mock).advance_clock(60)
         assert len(list(mock.store.deliveries())) == (4 if callback else 0)
         mock.stop()
         return made
@@ -95,7 +96,7 @@ def test_a_render_running_across_a_reset_never_serves_a_new_task(
     state's first task must get its own picture, not the one that render finishes with."""
     mock = Emulator(Settings(clock="manual", seed=7, processing_seconds=(1.0, 1.0)))
     old = mock.submit(mock.authenticate(AUTH), {"prompt": "the old prompt"})
-    mock.control.advance_clock(10)
+    Control(mock).advance_clock(10)
     started, go_on = threading.Event(), threading.Event()
 
     def held_render(spec: ImageSpec) -> bytes:
@@ -107,9 +108,9 @@ def test_a_render_running_across_a_reset_never_serves_a_new_task(
     fetching = threading.Thread(target=mock.result_file, args=(old.task_id, 0))
     fetching.start()
     assert started.wait(5)
-    mock.reset()
+    Control(mock).reset()
     new = mock.submit(mock.authenticate(AUTH), {"prompt": "the new prompt"})
-    mock.control.advance_clock(10)
+    Control(mock).advance_clock(10)
     go_on.set()
     fetching.join(5)
     assert new.status == Status.COMPLETED

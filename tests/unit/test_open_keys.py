@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from mock_server.control import Control
 from mock_server.core.errors import AuthenticationError, NotFoundError
 from mock_server.core.tasks import Status
 from mock_server.emulator import Emulator
@@ -54,7 +55,7 @@ def test_a_key_with_a_task_running_is_never_forgotten_and_goes_once_idle() -> No
     _use(mock, "b", "c", "d")
     assert _keys(mock) == {"your_api_key", "busy", "d"}
     assert mock.accounts.get("aio_busy").ledger.held == 12
-    mock.control.advance_clock(60)  # the task completes: busy is idle, the newest idle key
+    Control(mock).advance_clock(60)  # the task completes: busy is idle, the newest idle key
     assert task.status == Status.COMPLETED
     assert mock.accounts.get("aio_busy").ledger.spent == 12
     _use(mock, "e")
@@ -65,7 +66,7 @@ def test_a_key_that_comes_back_gets_a_fresh_grant_and_still_reads_its_tasks() ->
     mock = _mock(max_open_keys=1)
     fox = mock.authenticate("Bearer aio_fox")
     task = mock.submit(fox, {"prompt": "p"})
-    mock.control.advance_clock(60)
+    Control(mock).advance_clock(60)
     assert fox.ledger.summary()["available"] == 1188
     _use(mock, "other")
     with pytest.raises(NotFoundError):
@@ -77,11 +78,11 @@ def test_a_key_that_comes_back_gets_a_fresh_grant_and_still_reads_its_tasks() ->
 
 def test_configured_made_granted_and_revoked_keys_are_never_forgotten() -> None:
     mock = _mock(max_open_keys=1, keys={"aio_configured": 50})
-    mock.control.create_key("aio_made", 10)
+    Control(mock).create_key("aio_made", 10)
     _use(mock, "granted")
-    mock.control.grant("aio_granted", 5)
+    Control(mock).grant("aio_granted", 5)
     _use(mock, "revoked")
-    mock.control.revoke("aio_revoked")
+    Control(mock).revoke("aio_revoked")
     _use(mock, *(f"k{n}" for n in range(5)))
     assert _keys(mock) == {"configured", "made", "granted", "revoked", "k4"}
     with pytest.raises(AuthenticationError, match="revoked"):  # a revoked key stays revoked
@@ -97,14 +98,14 @@ def test_a_key_forgotten_between_authentication_and_submit_is_charged_afresh() -
     task = mock.submit(early, {"prompt": "p"})
     assert mock.accounts.get("aio_early").ledger.held == 12
     assert task.key == "aio_early"
-    mock.control.advance_clock(60)
+    Control(mock).advance_clock(60)
     assert mock.accounts.get("aio_early").ledger.spent == 12
 
 
 def test_a_reset_forgets_open_keys_and_their_order() -> None:
     mock = _mock(max_open_keys=2)
     _use(mock, "a", "b")
-    mock.reset()
+    Control(mock).reset()
     _use(mock, "c", "d")
     assert _keys(mock) == {"your_api_key", "c", "d"}
 
