@@ -17,7 +17,7 @@ from mock_server.core.callback_urls import CallbackUrlError, ascii_host, normali
 from mock_server.core.errors import InvalidRequestError
 from mock_server.core.validation import RequestValidator, callback_host_allowed
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "requests"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "requests"
 VALIDATOR = RequestValidator(3000, ("loopback",))
 
 
