@@ -27,10 +27,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run  ## serve on 127.0.0.1:$(PORT) with the default key aio_your_api_key
 	$(BIN)/seedream-mock serve --port $(PORT) $(ARGS)
 
-lint: $(VENV)/.installed-dev  ## ruff and mypy (strict)
+lint: $(VENV)/.installed-dev  ## ruff, mypy (strict) and the import rules (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 $(PRISM):  # Stoplight Prism, for the OpenAPI checks (needs node and npm)
 	npm install --prefix .tools --no-save --no-audit --no-fund --silent \
@@ -48,4 +49,4 @@ bench: $(VENV)/.installed-dev $(PRISM)  ## speed numbers vs Prism (wrk); writes 
 	$(BIN)/python bench/run.py $(ARGS)
 
 clean:  ## remove the virtualenv and caches
-	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis
