@@ -34,9 +34,15 @@ WEBHOOK_LIMIT_S = 60.0  # submit + wait for every callback, at most this long
 WEBHOOK_GRACE_S = 0.5  # after the last expected callback, watch this long for duplicates
 WEBHOOK_SPEED = 1000  # scaled clock: a task ends ~1 ms after submit; retries 1, 2, 4 ms later
 WEBHOOK_SERVER_ARGS = (
-    "--speed", str(WEBHOOK_SPEED), "--pending-seconds", "0", "--processing-seconds", "0.001",
-    "--key", f"{KEY}:{CREDIT_GRANT}",
-)  # fmt: skip
+    "--speed",
+    str(WEBHOOK_SPEED),
+    "--pending-seconds",
+    "0",
+    "--processing-seconds",
+    "0.001",
+    "--key",
+    f"{KEY}:{CREDIT_GRANT}",
+)
 
 
 @dataclass

@@ -203,7 +203,7 @@ def bench_slowloris(connections: int, interval_s: float, seconds: float) -> dict
                 "answers": dict(trickle.answers),
                 "reconnects": trickle.reconnects,
                 "connect_errors": trickle.connect_errors,
-            },  # fmt: skip
+            },
             "stderr_sample": mock.unusual_stderr()[:5],
         }
 

@@ -45,19 +45,45 @@ PHASES = (
     "fds",
 )
 FULL = {
-    "seconds": 10.0, "warmup": 2.0, "startups": 5, "reset_tasks": 10_000, "reset_runs": 3,
-    "memory_tasks": 100_000, "callback_tasks": 10_000, "webhooks": 1000, "renders": 5,
-    "fill_limit": 300.0, "callback_limit": 120.0, "fallback_requests": 1_000_000,
-    "trickle_connections": 1000, "trickle_interval": 5.0, "trickle_seconds": 20.0,
-    "fd_limit": 256, "fd_sockets": 400, "fd_seconds": 3.0,
-}  # fmt: skip
+    "seconds": 10.0,
+    "warmup": 2.0,
+    "startups": 5,
+    "reset_tasks": 10_000,
+    "reset_runs": 3,
+    "memory_tasks": 100_000,
+    "callback_tasks": 10_000,
+    "webhooks": 1000,
+    "renders": 5,
+    "fill_limit": 300.0,
+    "callback_limit": 120.0,
+    "fallback_requests": 1_000_000,
+    "trickle_connections": 1000,
+    "trickle_interval": 5.0,
+    "trickle_seconds": 20.0,
+    "fd_limit": 256,
+    "fd_sockets": 400,
+    "fd_seconds": 3.0,
+}
 SMOKE = {
-    "seconds": 1.0, "warmup": 0.0, "startups": 1, "reset_tasks": 200, "reset_runs": 1,
-    "memory_tasks": 200, "callback_tasks": 200, "webhooks": 100, "renders": 1,
-    "fill_limit": 30.0, "callback_limit": 30.0, "fallback_requests": 100,
-    "trickle_connections": 50, "trickle_interval": 1.0, "trickle_seconds": 2.0,
-    "fd_limit": 64, "fd_sockets": 100, "fd_seconds": 1.0,
-}  # fmt: skip
+    "seconds": 1.0,
+    "warmup": 0.0,
+    "startups": 1,
+    "reset_tasks": 200,
+    "reset_runs": 1,
+    "memory_tasks": 200,
+    "callback_tasks": 200,
+    "webhooks": 100,
+    "renders": 1,
+    "fill_limit": 30.0,
+    "callback_limit": 30.0,
+    "fallback_requests": 100,
+    "trickle_connections": 50,
+    "trickle_interval": 1.0,
+    "trickle_seconds": 2.0,
+    "fd_limit": 64,
+    "fd_sockets": 100,
+    "fd_seconds": 1.0,
+}
 
 
 def _log(message: str) -> None:
@@ -100,8 +126,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     for name in ("startups", "reset_tasks", "reset_runs", "memory_tasks", "callback_tasks"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    for name in ("webhooks", "webhook_workers", "clients", "renders", "trickle_connections",
-                 "fd_limit", "fd_sockets"):  # fmt: skip
+    for name in (
+        "webhooks",
+        "webhook_workers",
+        "clients",
+        "renders",
+        "trickle_connections",
+        "fd_limit",
+        "fd_sockets",
+    ):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.seconds < 1:

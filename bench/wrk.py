@@ -134,9 +134,17 @@ def run_wrk(
     """`wrk -t2 -cN -dS --latency -s script url`; BenchError if it fails or overruns."""
     threads = max(1, min(threads, connections))
     command = [
-        wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-        "--latency", "--timeout", WRK_TIMEOUT, "-s", str(script), url,
-    ]  # fmt: skip
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "--timeout",
+        WRK_TIMEOUT,
+        "-s",
+        str(script),
+        url,
+    ]
     if per_thread_limit is not None:
         command += ["--", str(per_thread_limit)]
     try:

@@ -30,8 +30,18 @@ KEY = "aio_your_api_key"
 
 def candidates(port: int) -> dict[str, list[str] | None]:
     """Each candidate's command line, or None when it is not installed."""
-    seedream = [str(BIN / "seedream-mock"), "serve", "--port", str(port), "--clock", "manual",
-                "--key", f"{KEY}:1000000000", "--log-requests", "off"]  # fmt: skip
+    seedream = [
+        str(BIN / "seedream-mock"),
+        "serve",
+        "--port",
+        str(port),
+        "--clock",
+        "manual",
+        "--key",
+        f"{KEY}:1000000000",
+        "--log-requests",
+        "off",
+    ]
 
     def tool(name: str, *args: str) -> list[str] | None:
         path = BIN / name
@@ -39,16 +49,44 @@ def candidates(port: int) -> dict[str, list[str] | None]:
 
     return {
         "seedream-mock (mock_server.httpd)": seedream,
-        "waitress 3, 16 threads": tool("waitress-serve", "--threads=16", f"--port={port}",
-                                       "--host=127.0.0.1", "--call", "wsgi_app:make"),
+        "waitress 3, 16 threads": tool(
+            "waitress-serve",
+            "--threads=16",
+            f"--port={port}",
+            "--host=127.0.0.1",
+            "--call",
+            "wsgi_app:make",
+        ),
         "gunicorn gthread, 1 worker, 16 threads": tool(
-            "gunicorn", "-w", "1", "-k", "gthread", "--threads", "16", "-b", f"{HOST}:{port}",
-            "wsgi_app:make()"),
+            "gunicorn",
+            "-w",
+            "1",
+            "-k",
+            "gthread",
+            "--threads",
+            "16",
+            "-b",
+            f"{HOST}:{port}",
+            "wsgi_app:make()",
+        ),
         "granian WSGI, 1 worker, 16 blocking threads": tool(
-            "granian", "--interface", "wsgi", "--host", HOST, "--port", str(port), "--workers",
-            "1", "--blocking-threads", "16", "--factory", "--log-level", "error",
-            "wsgi_app:make"),
-    }  # fmt: skip
+            "granian",
+            "--interface",
+            "wsgi",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--blocking-threads",
+            "16",
+            "--factory",
+            "--log-level",
+            "error",
+            "wsgi_app:make",
+        ),
+    }
 
 
 def wait_up(port: int, proc: subprocess.Popen[bytes], limit_s: float = 30) -> None:
@@ -64,25 +102,31 @@ def wait_up(port: int, proc: subprocess.Popen[bytes], limit_s: float = 30) -> No
     raise BenchError("no 200 within 30 s")
 
 
-def measure(name: str, command: list[str], port: int, wrk: str, seconds: float,
-            work: Path) -> list[str]:  # fmt: skip
+def measure(
+    name: str, command: list[str], port: int, wrk: str, seconds: float, work: Path
+) -> list[str]:
     env = {"PYTHONPATH": f"{BENCH}:{ROOT}", "PATH": str(BIN) + ":/usr/bin:/bin"}
-    proc = subprocess.Popen(command, cwd=BENCH, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        command, cwd=BENCH, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     rows = []
     try:
         wait_up(port, proc)
         task = create_task(port)
-        scripts = {"POST": write_script(work / "post.lua", "POST", GENERATION_BODY),
-                   "GET": write_script(work / "get.lua", "GET", None)}  # fmt: skip
+        scripts = {
+            "POST": write_script(work / "post.lua", "POST", GENERATION_BODY),
+            "GET": write_script(work / "get.lua", "GET", None),
+        }
         paths = {"POST": GENERATIONS, "GET": f"/api/v1/tasks/{task}"}
         for method in ("GET", "POST"):
             for connections in (16, 64):
                 url = f"http://{HOST}:{port}{paths[method]}"
                 run_wrk(wrk, url, scripts[method], connections, 1)
                 got = run_wrk(wrk, url, scripts[method], connections, seconds)
-                rows.append(f"| {name} | {method} | {connections} | {got.rps:,.0f} | "
-                            f"{got.p50_ms} | {got.p99_ms} | {got.errors} |")  # fmt: skip
+                rows.append(
+                    f"| {name} | {method} | {connections} | {got.rps:,.0f} | "
+                    f"{got.p50_ms} | {got.p99_ms} | {got.errors} |"
+                )
                 print(rows[-1], flush=True)
     except BenchError as exc:
         rows.append(f"| {name} | — | — | failed: {exc} | | | |")
@@ -107,8 +151,10 @@ def main() -> int:
         return 1
     work = Path("/tmp") / f"wsgi-servers-{int(time.time())}"
     work.mkdir(parents=True, exist_ok=True)
-    lines = ["| server | route | conns | req/s | p50 ms | p99 ms | errors |",
-             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        "| server | route | conns | req/s | p50 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name in candidates(0):
         port = free_port()
         command = candidates(port)[name]

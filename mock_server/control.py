@@ -114,11 +114,12 @@ class Control:
         self.mock.scheduler.fire_due()
         with self.mock.lock:
             found = [
-                d for d in reversed(list(self.mock.store.deliveries()))
+                d
+                for d in reversed(list(self.mock.store.deliveries()))
                 if (task_id is None or d.task_id == task_id)
                 and (key is None or d.key == key)
                 and (state is None or d.state == state)
-            ]  # fmt: skip
+            ]
             shown = page(found, lambda d: d.event_id, limit, before)
             return [documents.delivery(d, with_body=False) for d in shown]
 
@@ -167,10 +168,14 @@ class Control:
     def timelines(self) -> list[dict[str, Any]]:
         with self.mock.lock:
             return [
-                {"model": model, "quality": quality, "pending_seconds": spec.pending_seconds,
-                 "processing_seconds": list(spec.processing_seconds)}
+                {
+                    "model": model,
+                    "quality": quality,
+                    "pending_seconds": spec.pending_seconds,
+                    "processing_seconds": list(spec.processing_seconds),
+                }
                 for (model, quality), spec in self.mock.timelines.items()
-            ]  # fmt: skip
+            ]
 
     def set_timeline(self, document: Any) -> list[dict[str, Any]]:
         self.load_part({"timelines": [document]})
@@ -200,10 +205,12 @@ class Control:
         self.mock.scheduler.fire_due()
         with self.mock.lock:
             found = [
-                t for t in reversed(list(self.mock.store.tasks()))
-                if (key is None or t.key == key) and (status is None or t.status == status)
+                t
+                for t in reversed(list(self.mock.store.tasks()))
+                if (key is None or t.key == key)
+                and (status is None or t.status == status)
                 and (model is None or t.model == model)
-            ]  # fmt: skip
+            ]
             now = self.mock.clock.now()
             base = self.mock.result_base()
             lifetime = self.mock.settings.image_lifetime_seconds

@@ -59,9 +59,15 @@ class Emulator:
         self._finished: deque[str] = deque()
         self.base_url = f"http://{settings.host}:{settings.port}"  # the server sets the real one
         self.webhooks = Webhooks(
-            settings, self.store, self.clock, self.scheduler, self.lock, self.events,
-            self.result_base, self._new_event_id,
-        )  # fmt: skip
+            settings,
+            self.store,
+            self.clock,
+            self.scheduler,
+            self.lock,
+            self.events,
+            self.result_base,
+            self._new_event_id,
+        )
         self.faults = Faults(settings.seed, self.clock.now)
         self.stopping = threading.Event()  # ends injected hangs and latencies at shutdown
         self.rate_limiter = RateLimiter(settings.rate_limit)
@@ -128,9 +134,14 @@ class Emulator:
             # 402 here: no task, no fault used up. The account is busy until the task ends.
             account = self.accounts.hold(account, price, now, task_id)
             facts = RequestFacts(
-                "generations", account.key, request.model, request.input.quality,
-                request.input.aspect_ratio, request.input.prompt, fault_header,
-            )  # fmt: skip
+                "generations",
+                account.key,
+                request.model,
+                request.input.quality,
+                request.input.aspect_ratio,
+                request.input.prompt,
+                fault_header,
+            )
             faults = self.faults.decide(facts, TASK_LAYERS)
             timeline = self._timeline(request.model, request.input.quality)
             task = Task(

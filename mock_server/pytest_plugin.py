@@ -25,17 +25,23 @@ from seedream_contracts.receiver import WebhookReceiver
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("seedream-mock")
     group.addoption(
-        "--seedream-mock-seed", type=int, default=None,
+        "--seedream-mock-seed",
+        type=int,
+        default=None,
         help="seed for task ids, timelines and fault draws (default 0)",
-    )  # fmt: skip
+    )
     group.addoption(
-        "--seedream-mock-clock", choices=CLOCK_MODES, default=None,
+        "--seedream-mock-clock",
+        choices=CLOCK_MODES,
+        default=None,
         help="clock of the session's mock (default manual: time moves when told)",
-    )  # fmt: skip
+    )
     group.addoption(
-        "--seedream-mock-speed", type=float, default=None,
+        "--seedream-mock-speed",
+        type=float,
+        default=None,
         help="speed of a scaled clock (default 100: a 3-10 s task takes 30-100 ms)",
-    )  # fmt: skip
+    )
     parser.addini("seedream_mock_scenario", "scenario (shipped name or file) every test starts in")
 
 

@@ -56,14 +56,22 @@ class MockServer:
 
     def bind(self) -> MockServer:
         """Open the listening socket (so `port` is known) without serving yet."""
-        limits = Limits(max_body_bytes=self.settings.max_body_bytes,
-                        max_connections=self.settings.max_connections)  # fmt: skip
+        limits = Limits(
+            max_body_bytes=self.settings.max_body_bytes,
+            max_connections=self.settings.max_connections,
+        )
         style = self.settings.log_requests
         journal = None if style == "off" else RequestLog(style)
-        self._server = HttpServer(self.app, self.settings.host, self.settings.port,
-                                  limits=limits, error_body=error_body, inline=self._inline,
-                                  journal=journal,
-                                  head_timeout_s=self.settings.head_timeout)  # fmt: skip
+        self._server = HttpServer(
+            self.app,
+            self.settings.host,
+            self.settings.port,
+            limits=limits,
+            error_body=error_body,
+            inline=self._inline,
+            journal=journal,
+            head_timeout_s=self.settings.head_timeout,
+        )
         self.emulator.base_url = self.base_url
         return self
 

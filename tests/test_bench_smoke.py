@@ -26,10 +26,19 @@ PHASES = {
 
 def _run(out: Path) -> tuple[int, str]:
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", "--no-install",
-         "--out", str(out)],
-        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(ROOT / "bench" / "run.py"),
+            "--smoke",
+            "--no-install",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         output, _ = process.communicate(timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:

@@ -565,8 +565,9 @@ def test_scenario_and_config_flags_beat_their_variables(tmp_path: Path) -> None:
     ignored.write_text("keys = { aio_from_env = 5 }\n", encoding="utf-8")
     chosen.write_text("keys = { aio_from_flag = 7 }\n", encoding="utf-8")
     env = {"SEEDREAM_MOCK_CONFIG": str(ignored), "SEEDREAM_MOCK_SCENARIO": "no-such"}
-    with _serving("--port", "0", "--config", str(chosen), "--scenario", "happy-path",
-                  env=env) as served:  # fmt: skip
+    with _serving(
+        "--port", "0", "--config", str(chosen), "--scenario", "happy-path", env=env
+    ) as served:
         assert "aio_from_flag (7 credits" in served.banner
         assert "scenario:    happy-path" in served.banner
 

@@ -30,9 +30,11 @@ def _log_lines(served: object, count: int, timeout: float = 10.0) -> list[str]:
 
 def _post(url: str, key: str = "aio_your_api_key") -> dict[str, object]:
     request = urllib.request.Request(
-        f"{url}/api/v1/images/generations", data=b'{"prompt": "a fox"}', method="POST",
+        f"{url}/api/v1/images/generations",
+        data=b'{"prompt": "a fox"}',
+        method="POST",
         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-    )  # fmt: skip
+    )
     with urllib.request.urlopen(request, timeout=10) as answer:
         body: dict[str, object] = json.loads(answer.read())
         return body
@@ -49,8 +51,10 @@ def test_scenario_validate_accepts_a_shipped_one_and_names_a_broken_field(tmp_pa
     assert ok.returncode == 0, ok.stderr
     assert "OK" in ok.stdout
     broken = tmp_path / "broken.json"
-    broken.write_text('{"name": "x", "description": "d", "faults": [{"name": "f", '
-                      '"action": {"type": "http_error", "status": 99}}]}')  # fmt: skip
+    broken.write_text(
+        '{"name": "x", "description": "d", "faults": [{"name": "f", '
+        '"action": {"type": "http_error", "status": 99}}]}'
+    )
     bad = _run("scenario", "validate", str(broken))
     assert bad.returncode == 2
     assert "faults[0].action.status" in bad.stderr
@@ -75,8 +79,12 @@ def test_serve_logs_one_text_line_per_request() -> None:
         task_id = created["data"]["task_id"]  # type: ignore[index]
         (line,) = _log_lines(served, 1)
     method, path, status, ms, logged_id = line.split()
-    assert (method, path, status, logged_id) == ("POST", "/api/v1/images/generations", "200",
-                                                 task_id)  # fmt: skip
+    assert (method, path, status, logged_id) == (
+        "POST",
+        "/api/v1/images/generations",
+        "200",
+        task_id,
+    )
     assert ms.endswith("ms")
 
 

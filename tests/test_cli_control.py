@@ -28,9 +28,14 @@ def _serving_anywhere(*args: str, env: dict[str, str] | None = None) -> Iterator
     """`serve ARGS` on whatever host it binds; yields once the banner is out. Always reaped."""
     with tempfile.TemporaryFile() as stderr:
         proc = subprocess.Popen(
-            [*CLI, "serve", "--port", "0", "--clock", "manual", *args], cwd=ROOT, env=_env(env),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, bufsize=0,
-        )  # fmt: skip
+            [*CLI, "serve", "--port", "0", "--clock", "manual", *args],
+            cwd=ROOT,
+            env=_env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            bufsize=0,
+        )
         try:
             served = Served(proc, stderr, banner=_read_banner(proc))
             match = ANY_URL_LINE.match(served.banner.splitlines()[0] if served.banner else "")

@@ -172,7 +172,7 @@ def _run_test_files(
         (pytester.path / f"{example.module}.py").write_text(example.code, "utf-8")
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "-v", "-W", "error", *args, timeout=TIMEOUT
-    )  # fmt: skip
+    )
     output = "\n".join(result.outlines + result.errlines)
     passed = _passed_tests(result)
     for example in examples:

@@ -137,8 +137,14 @@ class Client:
                 continue
             reply = Reply(answer.status, {k.lower(): v for k, v in answer.getheaders()}, body)
             if self.observer is not None and full.startswith(self.base_url):
-                self.observer(Observation(endpoint_of(method, parts.path), reply.status, body,
-                                          reply.headers.get("content-type", "")))  # fmt: skip
+                self.observer(
+                    Observation(
+                        endpoint_of(method, parts.path),
+                        reply.status,
+                        body,
+                        reply.headers.get("content-type", ""),
+                    )
+                )
             return reply
         raise AssertionError("unreachable")
 

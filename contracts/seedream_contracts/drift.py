@@ -103,13 +103,21 @@ def analyse(observations: list[Observation], network_errors: list[str]) -> dict[
         try:
             document = json.loads(seen.body)
         except ValueError:
-            failures.append({"endpoint": seen.endpoint, "status": seen.status,
-                             "problem": "body is not JSON"})  # fmt: skip
+            failures.append(
+                {"endpoint": seen.endpoint, "status": seen.status, "problem": "body is not JSON"}
+            )
             continue
         for error in validator(schema).iter_errors(document):
             path = ".".join(str(p) for p in error.absolute_path) or "<root>"
-            failures.append({"endpoint": seen.endpoint, "status": seen.status, "schema": schema,
-                             "field": path, "problem": error.message[:300]})  # fmt: skip
+            failures.append(
+                {
+                    "endpoint": seen.endpoint,
+                    "status": seen.status,
+                    "schema": schema,
+                    "field": path,
+                    "problem": error.message[:300],
+                }
+            )
         for path, verdict, value in walk(load_schema(schema), document, schema):
             key = (seen.endpoint if schema != "callback" else "callback", path, schema)
             fields[key][verdict] += 1
@@ -215,11 +223,16 @@ def _summary(
     rows = []
     for (endpoint, path, schema), counts in sorted(fields.items()):
         verdict = next((v for v in VERDICTS[1:] if counts[v]), "ok")
-        rows.append({
-            "endpoint": endpoint, "field": path, "schema": schema, "verdict": verdict,
-            "counts": {v: counts[v] for v in VERDICTS if counts[v]},
-            "sample": samples.get((endpoint, path, verdict)),
-        })  # fmt: skip
+        rows.append(
+            {
+                "endpoint": endpoint,
+                "field": path,
+                "schema": schema,
+                "verdict": verdict,
+                "counts": {v: counts[v] for v in VERDICTS if counts[v]},
+                "sample": samples.get((endpoint, path, verdict)),
+            }
+        )
     guesses = []
     for schema, path, text in GUESSES:
         mine = [r for r in rows if r["schema"] == schema and r["field"] == path]

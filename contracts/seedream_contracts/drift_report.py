@@ -11,32 +11,46 @@ def to_markdown(report: dict[str, Any]) -> str:
     """The report for people: drift first, then the guesses, then failures."""
     lines = ["# Contract drift report", ""]
     verdict = "clean: every answer matched the contract" if report["clean"] else "NOT clean"
-    lines += [f"- Result: **{verdict}**", f"- Answers checked: {report['responses']}",
-              f"- Credits spent: {report['credits_spent']}",
-              f"- Network errors: {len(report['network_errors'])}", ""]  # fmt: skip
+    lines += [
+        f"- Result: **{verdict}**",
+        f"- Answers checked: {report['responses']}",
+        f"- Credits spent: {report['credits_spent']}",
+        f"- Network errors: {len(report['network_errors'])}",
+        "",
+    ]
     lines += ["## Fields that differ", ""]
     if report["drift"]:
         lines += ["| endpoint | field | verdict | counts | sample |", "|---|---|---|---|---|"]
         for row in report["drift"]:
             sample = json.dumps(row["sample"], ensure_ascii=False)[:60]
             counts = ", ".join(f"{k} {v}" for k, v in row["counts"].items())
-            lines.append(f"| {row['endpoint']} | `{row['field']}` | {row['verdict']} | "
-                         f"{counts} | `{sample}` |")  # fmt: skip
+            lines.append(
+                f"| {row['endpoint']} | `{row['field']}` | {row['verdict']} | "
+                f"{counts} | `{sample}` |"
+            )
     else:
         lines.append("None: every field named by the contract was seen as expected.")
-    lines += ["", "## Guesses ([G]) this run settled", "", "| field | guess | result |",
-              "|---|---|---|"]  # fmt: skip
+    lines += [
+        "",
+        "## Guesses ([G]) this run settled",
+        "",
+        "| field | guess | result |",
+        "|---|---|---|",
+    ]
     for guess in report["guesses"]:
-        lines.append(f"| {guess['schema']} `{guess['field']}` | {guess['guess']} | "
-                     f"{guess['result']} |")  # fmt: skip
+        lines.append(
+            f"| {guess['schema']} `{guess['field']}` | {guess['guess']} | {guess['result']} |"
+        )
     lines += ["", "## Status codes seen", ""]
     for endpoint, counts in report["statuses"].items():
         lines.append(f"- {endpoint}: " + ", ".join(f"{s} ×{n}" for s, n in counts.items()))
     if report["contract_failures"]:
         lines += ["", "## Schema violations", ""]
         for failure in report["contract_failures"][:50]:
-            lines.append(f"- {failure['endpoint']} ({failure['status']}) "
-                         f"`{failure.get('field', '')}`: {failure['problem']}")  # fmt: skip
+            lines.append(
+                f"- {failure['endpoint']} ({failure['status']}) "
+                f"`{failure.get('field', '')}`: {failure['problem']}"
+            )
     if report["network_errors"]:
         lines += ["", "## Network errors (not contract failures)", ""]
         lines += [f"- {text}" for text in report["network_errors"][:50]]
@@ -45,9 +59,11 @@ def to_markdown(report: dict[str, Any]) -> str:
 
 def to_table(report: dict[str, Any]) -> str:
     """A short terminal summary."""
-    lines = [f"answers checked: {report['responses']}   credits planned: "
-             f"{report.get('credits_planned', 0)}   credits spent: {report['credits_spent']}"
-             f"   network errors: {len(report['network_errors'])}"]  # fmt: skip
+    lines = [
+        f"answers checked: {report['responses']}   credits planned: "
+        f"{report.get('credits_planned', 0)}   credits spent: {report['credits_spent']}"
+        f"   network errors: {len(report['network_errors'])}"
+    ]
     if report["drift"]:
         lines.append(f"{'endpoint':<34} {'field':<28} {'verdict':<8} sample")
         for row in report["drift"]:
@@ -56,6 +72,8 @@ def to_table(report: dict[str, Any]) -> str:
     else:
         lines.append("no drift: every field named by the contract was seen as expected")
     settled = Counter(g["result"] for g in report["guesses"])
-    lines.append(f"guesses: {settled['confirmed']} confirmed, {settled['refuted']} refuted, "
-                 f"{settled['unobserved']} unobserved")  # fmt: skip
+    lines.append(
+        f"guesses: {settled['confirmed']} confirmed, {settled['refuted']} refuted, "
+        f"{settled['unobserved']} unobserved"
+    )
     return "\n".join(lines)

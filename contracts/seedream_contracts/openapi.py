@@ -99,7 +99,7 @@ def document(server_url: str | None = None, callback_pattern: str | None = None)
             "schemas": components,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "An API key: aio_…"}
-            },  # fmt: skip
+            },
         },
     }
     return doc

@@ -1,11 +1,13 @@
 """Output pixel sizes per aspect ratio and quality: one table for the mock and the suite.
 
-DESIGN.md §1 "Result files" [G, BytePlus presets]; a run against the real API confirms or
-refutes them (contracts/README.md lists them as unverified).
+BytePlus presets, a guess [G]; a run against the real API confirms or refutes them
+(contracts/README.md, "Unverified against the real API", lists them).
 """
 
 from __future__ import annotations
 
+# Kept by hand as a table (fmt: skip below): one row per aspect ratio, basic then high, so a
+# size reads against its neighbours; the formatter would put each entry on a line of its own.
 OUTPUT_SIZES: dict[tuple[str, str], tuple[int, int]] = {
     ("1:1", "basic"): (2048, 2048), ("1:1", "high"): (4096, 4096),
     ("4:3", "basic"): (2304, 1728), ("4:3", "high"): (4704, 3520),

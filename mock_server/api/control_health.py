@@ -25,9 +25,13 @@ control_health = Blueprint("control_health", __name__, url_prefix="/_mock")
 def health() -> Response:
     """`ready` is always true: an answer at all means the server is serving (GET and HEAD)."""
     started: float = current_app.extensions[STARTED_KEY]
-    return jsonify(documents.success({
-        "version": __version__,
-        "clock": emulator().clock.state().mode,
-        "uptime_seconds": round(monotonic() - started, 3),
-        "ready": True,
-    }))  # fmt: skip
+    return jsonify(
+        documents.success(
+            {
+                "version": __version__,
+                "clock": emulator().clock.state().mode,
+                "uptime_seconds": round(monotonic() - started, 3),
+                "ready": True,
+            }
+        )
+    )

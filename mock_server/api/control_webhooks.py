@@ -21,9 +21,12 @@ def list_deliveries() -> Response:
         raise InvalidRequestError(f"state must be one of {choices}; got {state!r}.", "state")
     limit, before = page_args(10_000, 10_000)
     found = mock_control().deliveries(
-        request.args.get("task_id"), request.args.get("key"), state,
-        limit + 1, before,
-    )  # fmt: skip
+        request.args.get("task_id"),
+        request.args.get("key"),
+        state,
+        limit + 1,
+        before,
+    )
     return paged(found, limit, "event_id")
 
 

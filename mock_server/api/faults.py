@@ -43,11 +43,14 @@ def _facts(route: str) -> RequestFacts:
         return value if isinstance(value, str) else None
 
     return RequestFacts(
-        route, token, text("model") or ("seedream/4.5-text-to-image" if fields else None),
+        route,
+        token,
+        text("model") or ("seedream/4.5-text-to-image" if fields else None),
         text("quality") or ("basic" if fields else None),
-        text("aspect_ratio") or ("1:1" if fields else None), text("prompt"),
+        text("aspect_ratio") or ("1:1" if fields else None),
+        text("prompt"),
         request.headers.get(FAULT_HEADER),
-    )  # fmt: skip
+    )
 
 
 def _key_only(route: str) -> RequestFacts:
@@ -106,10 +109,12 @@ def _applied(decision: Decision) -> str:
 def _rate_limited(wait: int) -> Response:
     limit = emulator().rate_limiter.limit
     rate = f"{limit.rps:g} requests/s, bursts of {limit.burst}" if limit else "the limit"
-    return error_response(RateLimitError(
-        f"Too many requests for this API key ({rate}); retry after {wait} s.",
-        headers={"Retry-After": str(wait)},
-    ))  # fmt: skip
+    return error_response(
+        RateLimitError(
+            f"Too many requests for this API key ({rate}); retry after {wait} s.",
+            headers={"Retry-After": str(wait)},
+        )
+    )
 
 
 def _act(action: dict[str, Any]) -> Response:
@@ -119,8 +124,11 @@ def _act(action: dict[str, Any]) -> Response:
     default = {"http_error": 500, "wrong_content_type": 502}.get(kind, 200)
     status = int(action.get("status", default))
     if kind == "http_error":
-        error = ApiError(action.get("message") or f"Injected fault {action['rule']!r}.",
-                         status=status, headers=dict(action.get("headers", {})))  # fmt: skip
+        error = ApiError(
+            action.get("message") or f"Injected fault {action['rule']!r}.",
+            status=status,
+            headers=dict(action.get("headers", {})),
+        )
         error.type = wire_type(status)
         return error_response(error)
     if kind == "malformed_json":
@@ -140,11 +148,13 @@ def _cut(action: dict[str, Any]) -> Response:
     A hang holds only this request's thread, and ends early when the client gives up."""
     connection: Connection | None = request.environ.get(CONNECTION_KEY)
     if connection is None:  # the app runs under another WSGI server: no socket in reach
-        return error_response(ApiError(
-            f"Fault {action['rule']!r} ({action['type']}) needs seedream-mock's own server "
-            "(`seedream-mock serve`, MockServer or the pytest plugin) to reach the socket.",
-            status=501,
-        ))  # fmt: skip
+        return error_response(
+            ApiError(
+                f"Fault {action['rule']!r} ({action['type']}) needs seedream-mock's own server "
+                "(`seedream-mock serve`, MockServer or the pytest plugin) to reach the socket.",
+                status=501,
+            )
+        )
     if action["type"] == "hang":
         seconds = min(float(action.get("seconds", HANG_CAP_SECONDS)), HANG_CAP_SECONDS)
         connection.wait_for_hangup(seconds, emulator().stopping)

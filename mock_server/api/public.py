@@ -1,4 +1,4 @@
-"""The public API, exactly as the real service has it (DESIGN.md §1)."""
+"""The public API, exactly as the real service has it (the shapes: contracts/README.md)."""
 
 from __future__ import annotations
 

@@ -37,11 +37,16 @@ class RequestLog:
         ms = seconds * 1000  # both ends from one monotonic clock: never negative
         if self.style == "json":
             answered = isinstance(outcome, int)
-            text = json.dumps({
-                "method": method, "path": path, "status": outcome if answered else None,
-                "outcome": "answered" if answered else outcome, "ms": round(ms, 2),
-                "task_id": task_id,
-            })  # fmt: skip
+            text = json.dumps(
+                {
+                    "method": method,
+                    "path": path,
+                    "status": outcome if answered else None,
+                    "outcome": "answered" if answered else outcome,
+                    "ms": round(ms, 2),
+                    "task_id": task_id,
+                }
+            )
         else:
             text = f"{method} {path} {outcome} {ms:.1f}ms" + (f" {task_id}" if task_id else "")
         print(text, file=sys.stdout, flush=True)

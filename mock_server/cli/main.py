@@ -178,8 +178,10 @@ def run_scenario(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         print(f"seedream-mock: {exc.message}", file=sys.stderr)
         return 2
     rules = len(checked.get("faults", []))
-    print(f"{args.file}: OK — scenario {checked['name']!r} ({rules} fault rules): "
-          f"{checked['description']}")  # fmt: skip
+    print(
+        f"{args.file}: OK — scenario {checked['name']!r} ({rules} fault rules): "
+        f"{checked['description']}"
+    )
     return 0
 
 

@@ -208,14 +208,15 @@ def build_parser() -> argparse.ArgumentParser:
         "token is required there, generated and printed if --control-token is not given)",
     )
     verify = commands.add_parser(
-        "verify", help="run the contract suite against the mock or any target, with a drift report",
+        "verify",
+        help="run the contract suite against the mock or any target, with a drift report",
         description="Run the HTTP-only contract suite against --target (default: "
         "a mock started on a free port) and report, field by field, how its answers differ "
         "from the contract. Exit 0 on a clean run. Extra arguments after -- go to pytest.",
         epilog="example (spends real credits):\n  seedream-mock verify --target https://apiin.one "
         "--api-key aio_… --max-credits 120 --report drift",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
+    )
     for flag, text in (
         ("--target", "base URL (default: an embedded mock)"),
         ("--api-key", "key for the target (default aio_your_api_key)"),
@@ -235,18 +236,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scenario_commands = scenario.add_subparsers(dest="scenario_command", metavar="ACTION")
     validate = scenario_commands.add_parser(
-        "validate", help="check a scenario file (or a shipped name) without loading it",
+        "validate",
+        help="check a scenario file (or a shipped name) without loading it",
         description="Check a scenario against the scenario schema and the "
         "rules a schema cannot say. Exit 0 if it would load, 2 with the problem if not.",
-    )  # fmt: skip
+    )
     validate.add_argument("file", metavar="FILE|NAME")
     scenario_commands.add_parser("list", help="list the shipped scenarios")
     openapi_command = commands.add_parser(
-        "openapi", help="print the OpenAPI 3.1 document of the emulated API",
+        "openapi",
+        help="print the OpenAPI 3.1 document of the emulated API",
         description="Print the OpenAPI 3.1 document generated from the contract schemas.",
-    )  # fmt: skip
+    )
     openapi_command.add_argument(
-        "--server-url", default="http://127.0.0.1:8080",
+        "--server-url",
+        default="http://127.0.0.1:8080",
         help="the server URL written into the document (default http://127.0.0.1:8080)",
-    )  # fmt: skip
+    )
     return parser

@@ -51,7 +51,7 @@ def result_path(task_id: str, index: int = 0) -> str:
 
 
 def task_data(task: Task, now: float, base_url: str, lifetime: float) -> dict[str, Any]:
-    """TASK of DESIGN.md §1, as seen at clock time `now`."""
+    """The task document (contracts/README.md, "`task`"), as seen at clock time `now`."""
     output = None
     if task.status == Status.COMPLETED and task.completed_at is not None:
         width, height = OUTPUT_SIZES[(task.input.aspect_ratio, task.input.quality)]

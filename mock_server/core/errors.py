@@ -1,4 +1,4 @@
-"""Domain errors, each named after the wire error type it becomes (DESIGN.md §1 "Errors")."""
+"""Domain errors, each named after the wire error type it becomes (contracts/README.md)."""
 
 from __future__ import annotations
 

@@ -235,11 +235,17 @@ def callback_url_pattern(allowed: tuple[str, ...]) -> str | None:
     for entry in allowed:
         if entry == "loopback":
             localhost = _anycase("localhost")
-            hosts += [f"(?:{_LABEL}\\.)?{localhost}", f"127\\.{_OCTET}\\.{_OCTET}\\.{_OCTET}",
-                      "\\[::1\\]", "\\[0:0:0:0:0:0:0:1\\]"]  # fmt: skip
+            hosts += [
+                f"(?:{_LABEL}\\.)?{localhost}",
+                f"127\\.{_OCTET}\\.{_OCTET}\\.{_OCTET}",
+                "\\[::1\\]",
+                "\\[0:0:0:0:0:0:0:1\\]",
+            ]
         else:
-            hosts.append("\\.".join(
-                f"{_LABEL}" if part == "*" else _anycase(part) for part in entry.split(".")
-            ))  # fmt: skip
+            hosts.append(
+                "\\.".join(
+                    f"{_LABEL}" if part == "*" else _anycase(part) for part in entry.split(".")
+                )
+            )
     scheme = _anycase("http") + "[Ss]?"
     return f"^{scheme}://(?:{'|'.join(hosts)})(?::{_PORT})?(?:[/?#]{NO_SPACE}*)?$"

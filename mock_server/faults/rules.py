@@ -20,14 +20,23 @@ from mock_server.core.errors import ConflictError, NotFoundError
 from mock_server.core.tasks import Status, TaskError, Timeline
 
 LAYERS: dict[str, str] = {
-    "http_error": "http", "malformed_json": "http", "empty_body": "http",
+    "http_error": "http",
+    "malformed_json": "http",
+    "empty_body": "http",
     "wrong_content_type": "http",
-    "close": "socket", "reset": "socket", "hang": "socket",
+    "close": "socket",
+    "reset": "socket",
+    "hang": "socket",
     "latency": "latency",
-    "task_fail": "task", "task_stall": "task", "task_instant": "task",
-    "webhook_drop": "webhook", "webhook_delay": "webhook", "webhook_duplicate": "webhook",
-    "webhook_reorder": "webhook", "webhook_bad_signature": "webhook",
-}  # fmt: skip
+    "task_fail": "task",
+    "task_stall": "task",
+    "task_instant": "task",
+    "webhook_drop": "webhook",
+    "webhook_delay": "webhook",
+    "webhook_duplicate": "webhook",
+    "webhook_reorder": "webhook",
+    "webhook_bad_signature": "webhook",
+}
 FAULT_HEADER = "X-Mock-Fault"
 
 

@@ -48,8 +48,9 @@ def read_file(reference: str) -> dict[str, Any]:
         text = path.read_text("utf-8")
     except OSError as exc:
         names = ", ".join(s["name"] for s in library())
-        raise ScenarioError(f"cannot read scenario {reference}: {exc.strerror}; "
-                            f"shipped scenarios: {names}") from None  # fmt: skip
+        raise ScenarioError(
+            f"cannot read scenario {reference}: {exc.strerror}; shipped scenarios: {names}"
+        ) from None
     return parse(text, str(path))
 
 
@@ -71,15 +72,18 @@ def check(document: Any, source: str = "scenario") -> dict[str, Any]:
     names = [rule["name"] for rule in document.get("faults", [])]
     for index, name in enumerate(names):
         if name in names[:index]:
-            raise ScenarioError(f"{source}: faults[{index}].name: {name!r} is used twice",
-                                f"faults[{index}].name")  # fmt: skip
+            raise ScenarioError(
+                f"{source}: faults[{index}].name: {name!r} is used twice", f"faults[{index}].name"
+            )
     for index, rule in enumerate(document.get("faults", [])):
         check_rule(rule, f"faults[{index}].", f"{source}: ")
     for index, entry in enumerate(document.get("timelines", [])):
         low, high = seconds_range(entry["processing_seconds"])
         if high < low:
-            raise ScenarioError(f"{source}: timelines[{index}].processing_seconds: min > max",
-                                f"timelines[{index}].processing_seconds")  # fmt: skip
+            raise ScenarioError(
+                f"{source}: timelines[{index}].processing_seconds: min > max",
+                f"timelines[{index}].processing_seconds",
+            )
     return dict(document)
 
 

@@ -157,8 +157,9 @@ class Exchange:
         except Exception:  # a broken log costs a line, never the connection
             log.exception("the request log failed on %s", request.environ["PATH_INFO"])
 
-    def _deliver(self, connection: Connection, request: Request,
-                 answer: Answer | None) -> int | str:  # fmt: skip
+    def _deliver(
+        self, connection: Connection, request: Request, answer: Answer | None
+    ) -> int | str:
         """Send the app's answer; or carry out the cut the app asked for; or a 500. Returns the
         status sent, or the word for the cut."""
         if connection.cut is not None:
@@ -169,9 +170,14 @@ class Exchange:
             return 500
         keep_alive = request.keep_alive and connection.reading and not self.stopping.is_set()
         try:
-            data, keep_alive = encode(answer, head_only=request.head_only, keep_alive=keep_alive,
-                                      http10=request.environ["SERVER_PROTOCOL"] == "HTTP/1.0",
-                                      date=self._date.now(), server=self.server_header)  # fmt: skip
+            data, keep_alive = encode(
+                answer,
+                head_only=request.head_only,
+                keep_alive=keep_alive,
+                http10=request.environ["SERVER_PROTOCOL"] == "HTTP/1.0",
+                date=self._date.now(),
+                server=self.server_header,
+            )
         except (UnicodeEncodeError, ValueError):  # a status or header HTTP cannot carry
             log.exception("the app's answer to %s cannot be sent", request.environ["PATH_INFO"])
             self.refuse(connection, RequestError(500, INTERNAL))
@@ -186,8 +192,9 @@ class Exchange:
     def refuse(self, connection: Connection, refused: RequestError) -> None:
         """Answer a request the app never saw (or could not answer), then close."""
         body = self.error_body(refused.status, refused.message)
-        connection.outbox += refusal(refused.status, body, date=self._date.now(),
-                                     server=self.server_header)  # fmt: skip
+        connection.outbox += refusal(
+            refused.status, body, date=self._date.now(), server=self.server_header
+        )
         connection.reading = False
         connection.closing = True
         connection.reader = None  # what else it read is never answered

@@ -50,10 +50,19 @@ def _never(environ: dict[str, Any]) -> bool:
 class HttpServer:
     """Serves `app` on `host:port` (port 0: a free one) until `stop_soon()`."""
 
-    def __init__(self, app: WsgiApp, host: str, port: int, *, error_body: ErrorBody,
-                 limits: Limits | None = None, inline: Inline = _never,
-                 server_header: str = "seedream-mock", journal: Journal | None = None,
-                 head_timeout_s: float = 10.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        app: WsgiApp,
+        host: str,
+        port: int,
+        *,
+        error_body: ErrorBody,
+        limits: Limits | None = None,
+        inline: Inline = _never,
+        server_header: str = "seedream-mock",
+        journal: Journal | None = None,
+        head_timeout_s: float = 10.0,
+    ) -> None:
         self.app = app
         self.limits = limits or Limits()
         self._listener = Listener(host, port)
@@ -72,14 +81,29 @@ class HttpServer:
         self._serving = False
         self._registry = Registry(self._selector)
         base_environ = {
-            "SCRIPT_NAME": "", "SERVER_NAME": host, "SERVER_PORT": str(self.port),
-            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+            "SCRIPT_NAME": "",
+            "SERVER_NAME": host,
+            "SERVER_PORT": str(self.port),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
             "wsgi.input_terminated": True,
-        }  # fmt: skip
-        self._exchange = Exchange(app, self.limits, self._registry, base_environ, error_body,
-                                  server_header, inline, self._spawn, self._stopping,
-                                  journal)  # fmt: skip
+        }
+        self._exchange = Exchange(
+            app,
+            self.limits,
+            self._registry,
+            base_environ,
+            error_body,
+            server_header,
+            inline,
+            self._spawn,
+            self._stopping,
+            journal,
+        )
 
     def serve_forever(self, grace_s: float = 5.0) -> None:
         """Serve until `stop_soon()`; then finish running requests (up to `grace_s`) and close."""
@@ -181,8 +205,10 @@ class HttpServer:
             connection = Connection(sock, peer)
             self._registry.add(connection)
             if full:
-                busy = (f"The server holds {self.limits.max_connections} connections, each with "
-                        "a request under way; retry shortly.")  # fmt: skip
+                busy = (
+                    f"The server holds {self.limits.max_connections} connections, each with "
+                    "a request under way; retry shortly."
+                )
                 self._exchange.refuse(connection, RequestError(503, busy))
             else:
                 self._registry.watch(connection)
@@ -198,16 +224,19 @@ class HttpServer:
         if victim is None:
             return False
         if victim.head_began is not None and not self._registry.lingering(victim):
-            shed = ("The server is full and closed this connection, the slowest to send its "
-                    "request head; retry.")  # fmt: skip
+            shed = (
+                "The server is full and closed this connection, the slowest to send its "
+                "request head; retry."
+            )
             self._exchange.refuse(victim, RequestError(503, shed))
         self._registry.drop(victim)
         return True
 
     def _spawn(self, connection: Connection, request: Request) -> bool:
         """Run the app for this request in a thread of its own; False if none can be had."""
-        worker = threading.Thread(target=self._work, args=(connection, request),
-                                  name="seedream-http-request", daemon=True)  # fmt: skip
+        worker = threading.Thread(
+            target=self._work, args=(connection, request), name="seedream-http-request", daemon=True
+        )
         try:
             worker.start()
         except RuntimeError:  # the system has no thread left to give

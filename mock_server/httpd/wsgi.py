@@ -77,8 +77,9 @@ def run_app(app: WsgiApp, environ: dict[str, Any]) -> Answer | None:
     return Answer(started[0], started[1], b"".join(written))
 
 
-def encode(answer: Answer, *, head_only: bool, keep_alive: bool, http10: bool, date: str,
-           server: str) -> tuple[bytes, bool]:  # fmt: skip
+def encode(
+    answer: Answer, *, head_only: bool, keep_alive: bool, http10: bool, date: str, server: str
+) -> tuple[bytes, bool]:
     """The bytes to send, and whether the connection stays open after them (the app may ask
     to close it with `Connection: close`)."""
     lines = [f"HTTP/1.1 {status_line(answer.status)}\r\n"]
@@ -109,7 +110,9 @@ def encode(answer: Answer, *, head_only: bool, keep_alive: bool, http10: bool, d
 
 def refusal(status: int, body: bytes, *, date: str, server: str) -> bytes:
     """A complete answer (then the connection closes) for a request the app never saw."""
-    head = (f"HTTP/1.1 {status_line(status)}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            f"Date: {date}\r\nServer: {server}\r\nConnection: close\r\n\r\n")  # fmt: skip
+    head = (
+        f"HTTP/1.1 {status_line(status)}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        f"Date: {date}\r\nServer: {server}\r\nConnection: close\r\n\r\n"
+    )
     return head.encode("latin-1") + body

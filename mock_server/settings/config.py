@@ -125,8 +125,13 @@ def _problems(s: Settings) -> Iterator[tuple[str, str]]:
     low, high = s.processing_seconds
     if low < 0 or high < low:
         yield "processing_seconds", "must be MIN-MAX seconds with 0 <= MIN <= MAX"
-    for name in ("max_prompt_chars", "max_body_bytes", "max_connections", "max_tasks",
-                 "max_open_keys"):  # fmt: skip
+    for name in (
+        "max_prompt_chars",
+        "max_body_bytes",
+        "max_connections",
+        "max_tasks",
+        "max_open_keys",
+    ):
         if getattr(s, name) < 1:
             yield name, "must be at least 1"
     for name in ("price", "default_credits", "image_cache_bytes"):

@@ -21,10 +21,16 @@ ENV_PREFIXES = ("SEEDREAM_MOCK_", "MOCK_")  # the long one wins when both are se
 SERVE_VARIABLES = ("config", "scenario")
 VERIFY_VARIABLES = ("target", "api_key", "other_api_key", "max_credits", "report", "callback_url")
 # Flags not spelt `--<setting with dashes>`; the ones without a value are switches.
-FLAGS = {"keys": "--key", "image_lifetime_seconds": "--image-lifetime",
-         "webhook_secrets": "--webhook-secret"}  # fmt: skip
-SWITCHES = {"key_mode": "--strict-keys", "control": "--no-control",
-            "insecure_control": "--insecure-control"}  # fmt: skip
+FLAGS = {
+    "keys": "--key",
+    "image_lifetime_seconds": "--image-lifetime",
+    "webhook_secrets": "--webhook-secret",
+}
+SWITCHES = {
+    "key_mode": "--strict-keys",
+    "control": "--no-control",
+    "insecure_control": "--insecure-control",
+}
 SECRETS = ("webhook_secrets", "control_token")  # named in errors, never shown
 
 Written = tuple[Any, str]  # a value as written, and where: "SEEDREAM_MOCK_PORT=abc"
@@ -50,8 +56,9 @@ def from_env(env: Mapping[str, str], names: Iterable[str]) -> dict[str, Written]
 
 
 def from_flags(overrides: Mapping[str, Any]) -> dict[str, Written]:
-    return {name: (value, _flag(name, value)) for name, value in overrides.items()
-            if value is not None}  # fmt: skip
+    return {
+        name: (value, _flag(name, value)) for name, value in overrides.items() if value is not None
+    }
 
 
 def _flag(name: str, value: Any) -> str:
@@ -85,8 +92,10 @@ def from_file(
     if unknown:
         raise ConfigError(f"config file {config_file}: unknown setting {', '.join(unknown)}")
     shown = {key: "…" if key in SECRETS else repr(value) for key, value in table.items()}
-    return {key: (value, f"config file {config_file}: {key} = {shown[key]}")
-            for key, value in table.items()}  # fmt: skip
+    return {
+        key: (value, f"config file {config_file}: {key} = {shown[key]}")
+        for key, value in table.items()
+    }
 
 
 def unknown_variables(env: Mapping[str, str], names: Iterable[str]) -> list[str]:
@@ -95,9 +104,11 @@ def unknown_variables(env: Mapping[str, str], names: Iterable[str]) -> list[str]
     likely theirs than a typo."""
     prefix = ENV_PREFIXES[0]
     known = [n.upper() for n in (*names, *SERVE_VARIABLES, *VERIFY_VARIABLES)]
-    return [f"unknown variable {variable}{_hint(variable[len(prefix):], known, prefix)}"
-            for variable in sorted(env)
-            if variable.startswith(prefix) and variable[len(prefix):] not in known]  # fmt: skip
+    return [
+        f"unknown variable {variable}{_hint(variable[len(prefix) :], known, prefix)}"
+        for variable in sorted(env)
+        if variable.startswith(prefix) and variable[len(prefix) :] not in known
+    ]
 
 
 def _hint(name: str, known: list[str], prefix: str = "") -> str:

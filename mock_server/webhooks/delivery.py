@@ -74,14 +74,21 @@ class Webhooks:
         if task is None or task.callback_url is None:
             return
         data = documents.task_data(
-            task, event.at, self._base_url(),
+            task,
+            event.at,
+            self._base_url(),
             self.settings.image_lifetime_seconds,
-        )  # fmt: skip
+        )
         delivery = Delivery(
-            event_id=self._new_id(), task_id=task.task_id, key=task.key, url=task.callback_url,
-            event=event.kind, body=documents.to_json_bytes(documents.success(data)),
-            created_at=event.at, epoch=self._epoch,
-        )  # fmt: skip
+            event_id=self._new_id(),
+            task_id=task.task_id,
+            key=task.key,
+            url=task.callback_url,
+            event=event.kind,
+            body=documents.to_json_bytes(documents.success(data)),
+            created_at=event.at,
+            epoch=self._epoch,
+        )
         self._start(delivery, task.webhook_faults[0] if task.webhook_faults else None, event.at)
         self._save(delivery)
         self.log.trim()
@@ -172,10 +179,15 @@ class Webhooks:
             self._settle(delivery, attempt)
             if not (evicted and delivery.state in ENDED):  # an evicted end stays evicted
                 self._save(delivery)
-            self.events.publish(Event(
-                f"webhook.{delivery.state}", self.clock.now(), delivery.key, delivery.task_id,
-                {"event_id": delivery.event_id, "attempt": number, "status": result.status},
-            ))  # fmt: skip
+            self.events.publish(
+                Event(
+                    f"webhook.{delivery.state}",
+                    self.clock.now(),
+                    delivery.key,
+                    delivery.task_id,
+                    {"event_id": delivery.event_id, "attempt": number, "status": result.status},
+                )
+            )
         return attempt
 
     def _send(self, delivery: Delivery, number: int) -> AttemptResult:
@@ -248,8 +260,9 @@ class Webhooks:
         print(
             f"seedream-mock: webhook {delivery.event_id} for task {delivery.task_id} to "
             f"{delivery.url} NOT delivered ({len(delivery.attempts)} attempts made): {why}",
-            file=sys.stderr, flush=True,
-        )  # fmt: skip
+            file=sys.stderr,
+            flush=True,
+        )
 
     def shutdown(self) -> None:
         """Let running attempts finish (bounded by the timeout), then report every delivery

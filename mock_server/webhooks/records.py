@@ -21,10 +21,14 @@ class DeliveryState(StrEnum):
 
 
 # States nothing moves a delivery out of, except a resend that succeeds (which ends it again).
-ENDED = frozenset({
-    DeliveryState.DROPPED, DeliveryState.DELIVERED, DeliveryState.EXHAUSTED,
-    DeliveryState.ABANDONED,
-})  # fmt: skip
+ENDED = frozenset(
+    {
+        DeliveryState.DROPPED,
+        DeliveryState.DELIVERED,
+        DeliveryState.EXHAUSTED,
+        DeliveryState.ABANDONED,
+    }
+)
 
 
 @dataclass(frozen=True)

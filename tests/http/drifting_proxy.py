@@ -51,8 +51,11 @@ class DriftingProxy:
             connection.request(method, path, body=body or None, headers=headers)
             answer = connection.getresponse()
             payload = answer.read()
-            passed = [(k, v) for k, v in answer.getheaders()
-                      if k.lower() not in ("content-length", "connection")]  # fmt: skip
+            passed = [
+                (k, v)
+                for k, v in answer.getheaders()
+                if k.lower() not in ("content-length", "connection")
+            ]
             task_read = method == "GET" and path.startswith("/api/v1/tasks/")
             if self.rewrite and task_read and answer.status == 200:
                 payload = json.dumps(self.rewrite(json.loads(payload))).encode()

@@ -30,8 +30,12 @@ class Replay:
         return self.granted - self.held - self.spent
 
     def totals(self) -> dict[str, int]:
-        return {"granted": self.granted, "held": self.held, "spent": self.spent,
-                "available": self.available}  # fmt: skip
+        return {
+            "granted": self.granted,
+            "held": self.held,
+            "spent": self.spent,
+            "available": self.available,
+        }
 
 
 def replay(entries: list[dict[str, Any]]) -> Replay:

@@ -52,8 +52,10 @@ def test_an_input_the_clock_cannot_take_is_a_400_and_changes_nothing(
     assert error["type"] == "invalid_request_error"
     after = still_serving(api)
     assert (after["mode"], after["speed"], after["now"]) == (
-        before["mode"], before["speed"], before["now"],
-    )  # fmt: skip
+        before["mode"],
+        before["speed"],
+        before["now"],
+    )
 
 
 @pytest.mark.parametrize("raw", [b'{"seconds": 1e999}', b'{"speed": 1e999, "mode": "scaled"}'])

@@ -37,8 +37,15 @@ def serve() -> Iterator[Any]:
     started: list[tuple[HttpServer, threading.Thread]] = []
 
     def start(head_timeout_s: float = 10.0, **limits: Any) -> HttpServer:
-        server = HttpServer(app, "127.0.0.1", 0, error_body=error_body, limits=Limits(**limits),
-                            inline=lambda environ: True, head_timeout_s=head_timeout_s)  # fmt: skip
+        server = HttpServer(
+            app,
+            "127.0.0.1",
+            0,
+            error_body=error_body,
+            limits=Limits(**limits),
+            inline=lambda environ: True,
+            head_timeout_s=head_timeout_s,
+        )
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         started.append((server, thread))
@@ -222,8 +229,12 @@ def starved() -> Iterator[Any]:
     started: list[subprocess.Popen[str]] = []
 
     def start(fill: str) -> tuple[subprocess.Popen[str], int]:
-        process = subprocess.Popen([sys.executable, "-c", SCRIPT, fill], text=True,
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
+        process = subprocess.Popen(
+            [sys.executable, "-c", SCRIPT, fill],
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
         started.append(process)
         assert process.stdout is not None
         return process, int(process.stdout.readline())

@@ -68,8 +68,11 @@ def task_of(api: Client, body: dict[str, Any] | None = None) -> str:
 
 def test_http_error_answers_the_status_with_headers_in_the_envelope(serve: Serve) -> None:
     _, api = serve()
-    add_rule(api, name="busy", action={"type": "http_error", "status": 503,
-                                        "headers": {"Retry-After": "7"}})  # fmt: skip
+    add_rule(
+        api,
+        name="busy",
+        action={"type": "http_error", "status": 503, "headers": {"Retry-After": "7"}},
+    )
     reply = api.create({"prompt": "p"})
     assert reply.expect(503, "error")["error"]["type"] == "upstream_error"
     assert reply.headers["retry-after"] == "7"
@@ -81,8 +84,12 @@ def test_http_error_after_handling_creates_the_task_the_client_never_hears_of(
     serve: Serve,
 ) -> None:
     _, api = serve()
-    add_rule(api, name="lost-answer", match={"route": "generations"},
-             action={"type": "http_error", "status": 500, "when": "after"})  # fmt: skip
+    add_rule(
+        api,
+        name="lost-answer",
+        match={"route": "generations"},
+        action={"type": "http_error", "status": 500, "when": "after"},
+    )
     api.create({"prompt": "p"}).expect(500, "error")
     (task,) = api.request("GET", "/_mock/tasks").expect_json(200)["data"]
     assert task["status"] == "pending"
@@ -142,8 +149,9 @@ def test_hang_holds_until_the_client_gives_up_while_others_are_served(serve: Ser
 
 def test_latency_delays_only_the_matching_request(serve: Serve) -> None:
     _, api = serve()
-    add_rule(api, name="slow-gen", match={"route": "generations"},
-             action={"type": "latency", "ms": 400})  # fmt: skip
+    add_rule(
+        api, name="slow-gen", match={"route": "generations"}, action={"type": "latency", "ms": 400}
+    )
     durations: dict[str, float] = {}
 
     def timed(name: str, call: Callable[[], Any]) -> None:
@@ -164,8 +172,11 @@ def test_latency_distributions_are_drawn_from_the_seed(serve: Serve) -> None:
     delays = []
     for _ in range(2):
         _, api = serve(seed=99)
-        add_rule(api, name="jitter", action={"type": "latency", "distribution": "lognormal",
-                                              "median_ms": 5, "sigma": 0.5})  # fmt: skip
+        add_rule(
+            api,
+            name="jitter",
+            action={"type": "latency", "distribution": "lognormal", "median_ms": 5, "sigma": 0.5},
+        )
         applied = [api.task("n30x_seed").headers["x-mock-fault-applied"] for _ in range(5)]
         delays.append(applied)
     assert delays[0] == delays[1]
@@ -180,8 +191,7 @@ def test_probability_with_a_seed_repeats_exactly(serve: Serve) -> None:
     outcomes = []
     for _ in range(2):
         _, api = serve(seed=7, keys={"aio_your_api_key": 100_000})
-        add_rule(api, name="coin", action={"type": "http_error", "status": 503},
-                 probability=0.5)  # fmt: skip
+        add_rule(api, name="coin", action={"type": "http_error", "status": 503}, probability=0.5)
         outcomes.append([api.create({"prompt": "p"}).status for _ in range(30)])
     assert outcomes[0] == outcomes[1]
     assert set(outcomes[0]) == {200, 503}
@@ -205,8 +215,9 @@ def test_removing_a_rule_restores_normal_behaviour(serve: Serve) -> None:
 
 def test_header_rules_fire_only_for_requests_that_name_them(serve: Serve) -> None:
     _, api = serve()
-    add_rule(api, name="on-demand", match={"header": True},
-             action={"type": "http_error", "status": 429})  # fmt: skip
+    add_rule(
+        api, name="on-demand", match={"header": True}, action={"type": "http_error", "status": 429}
+    )
     api.create({"prompt": "p"}).expect(200, "create_response")
     api.create({"prompt": "p"}, headers={"X-Mock-Fault": "other"}).expect(200, "create_response")
     api.create({"prompt": "p"}, headers={"X-Mock-Fault": "on-demand"}).expect(429, "error")
@@ -216,14 +227,19 @@ def test_header_rules_fire_only_for_requests_that_name_them(serve: Serve) -> Non
     ("match", "hit", "miss"),
     [
         ({"prompt_contains": "cat"}, {"prompt": "a cat"}, {"prompt": "a dog"}),
-        ({"model": "seedream/4.5-edit"},
-         {"prompt": "p", "model": "seedream/4.5-edit", "image_urls": ["https://x.test/a.png"]},
-         {"prompt": "p"}),
+        (
+            {"model": "seedream/4.5-edit"},
+            {"prompt": "p", "model": "seedream/4.5-edit", "image_urls": ["https://x.test/a.png"]},
+            {"prompt": "p"},
+        ),
         ({"quality": "high"}, {"prompt": "p", "quality": "high"}, {"prompt": "p"}),
-        ({"aspect_ratio": ["16:9", "9:16"]}, {"prompt": "p", "aspect_ratio": "9:16"},
-         {"prompt": "p", "aspect_ratio": "1:1"}),
+        (
+            {"aspect_ratio": ["16:9", "9:16"]},
+            {"prompt": "p", "aspect_ratio": "9:16"},
+            {"prompt": "p", "aspect_ratio": "1:1"},
+        ),
     ],
-)  # fmt: skip
+)
 def test_rules_match_on_request_fields(
     serve: Serve, match: dict[str, Any], hit: dict[str, Any], miss: dict[str, Any]
 ) -> None:
@@ -235,8 +251,12 @@ def test_rules_match_on_request_fields(
 
 def test_rules_match_on_key(serve: Serve) -> None:
     _, api = serve()
-    add_rule(api, name="one-tenant", match={"key": "aio_unlucky"},
-             action={"type": "http_error", "status": 500})  # fmt: skip
+    add_rule(
+        api,
+        name="one-tenant",
+        match={"key": "aio_unlucky"},
+        action={"type": "http_error", "status": 500},
+    )
     api.create({"prompt": "p"}).expect(200, "create_response")
     api.with_key("aio_unlucky").create({"prompt": "p"}).expect(500, "error")
 
@@ -254,15 +274,25 @@ def test_after_seconds_delays_the_rule_on_the_mock_clock(serve: Serve) -> None:
 
 def test_task_fail_at_pending_never_processes_and_costs_nothing(serve: Serve) -> None:
     _, api = serve()
-    add_rule(api, name="policy", match={"route": "generations", "prompt_contains": "forbidden"},
-             action={"type": "task_fail", "at": "pending", "code": "content_policy_violation",
-                     "message": "The prompt was refused."})  # fmt: skip
+    add_rule(
+        api,
+        name="policy",
+        match={"route": "generations", "prompt_contains": "forbidden"},
+        action={
+            "type": "task_fail",
+            "at": "pending",
+            "code": "content_policy_violation",
+            "message": "The prompt was refused.",
+        },
+    )
     task_id = task_of(api, {"prompt": "something forbidden"})
     advance(api, 1)
     data = api.task(task_id).expect(200, "task")["data"]
     assert (data["status"], data["progress"]) == ("failed", 0)
-    assert data["error"] == {"code": "content_policy_violation",
-                             "message": "The prompt was refused."}  # fmt: skip
+    assert data["error"] == {
+        "code": "content_policy_violation",
+        "message": "The prompt was refused.",
+    }
     ledger = api.request("GET", "/_mock/keys/aio_your_api_key").expect_json(200)["data"]
     assert (ledger["held"], ledger["spent"]) == (0, 0)
 
@@ -280,8 +310,12 @@ def test_task_fail_at_processing_fails_when_processing_ends(serve: Serve) -> Non
 
 def test_task_stall_stays_until_forced(serve: Serve) -> None:
     _, api = serve()
-    add_rule(api, name="stuck", match={"route": "generations"},
-             action={"type": "task_stall", "in": "processing"})  # fmt: skip
+    add_rule(
+        api,
+        name="stuck",
+        match={"route": "generations"},
+        action={"type": "task_stall", "in": "processing"},
+    )
     task_id = task_of(api)
     advance(api, 24 * 3600)
     assert api.task(task_id).json()["data"]["status"] == "processing"
@@ -291,8 +325,12 @@ def test_task_stall_stays_until_forced(serve: Serve) -> None:
 
 def test_task_stall_in_pending(serve: Serve) -> None:
     _, api = serve()
-    add_rule(api, name="queued", match={"route": "generations"},
-             action={"type": "task_stall", "in": "pending"})  # fmt: skip
+    add_rule(
+        api,
+        name="queued",
+        match={"route": "generations"},
+        action={"type": "task_stall", "in": "pending"},
+    )
     task_id = task_of(api)
     advance(api, 3600)
     assert api.task(task_id).json()["data"]["status"] == "pending"
@@ -328,8 +366,12 @@ def test_webhook_drop_never_sends_and_says_so(serve: Serve, hooks: WebhookReceiv
 
 def test_webhook_delay_sends_late(serve: Serve, hooks: WebhookReceiver) -> None:
     _, api = serve(processing_seconds=(4.0, 4.0))
-    add_rule(api, name="late", match={"route": "generations"},
-             action={"type": "webhook_delay", "seconds": 120})  # fmt: skip
+    add_rule(
+        api,
+        name="late",
+        match={"route": "generations"},
+        action={"type": "webhook_delay", "seconds": 120},
+    )
     task_of(api, {"prompt": "p", "callback_url": hooks.url})
     advance(api, 60)
     assert hooks.received == []
@@ -339,8 +381,12 @@ def test_webhook_delay_sends_late(serve: Serve, hooks: WebhookReceiver) -> None:
 
 def test_webhook_duplicate_sends_the_same_event_twice(serve: Serve, hooks: WebhookReceiver) -> None:
     _, api = serve()
-    add_rule(api, name="twice", match={"route": "generations"},
-             action={"type": "webhook_duplicate", "copies": 2})  # fmt: skip
+    add_rule(
+        api,
+        name="twice",
+        match={"route": "generations"},
+        action={"type": "webhook_duplicate", "copies": 2},
+    )
     task_of(api, {"prompt": "p", "callback_url": hooks.url})
     advance(api, 60)
     first, second = hooks.wait(2)
@@ -353,8 +399,12 @@ def test_webhook_reorder_delivers_two_tasks_in_reverse_order(
     serve: Serve, hooks: WebhookReceiver
 ) -> None:
     _, api = serve(processing_seconds=(4.0, 4.0))
-    add_rule(api, name="swap", match={"route": "generations", "prompt_contains": "first"},
-             action={"type": "webhook_reorder"})  # fmt: skip
+    add_rule(
+        api,
+        name="swap",
+        match={"route": "generations", "prompt_contains": "first"},
+        action={"type": "webhook_reorder"},
+    )
     first = task_of(api, {"prompt": "first", "callback_url": hooks.url})
     advance(api, 10)  # the first task ends; its callback is held
     assert hooks.received == []
@@ -366,8 +416,12 @@ def test_webhook_reorder_delivers_two_tasks_in_reverse_order(
 
 def test_webhook_bad_signature_fails_verification(serve: Serve, hooks: WebhookReceiver) -> None:
     _, api = serve(webhook_secrets=(SECRET,))
-    add_rule(api, name="forged", match={"route": "generations", "prompt_contains": "forged"},
-             action={"type": "webhook_bad_signature"})  # fmt: skip
+    add_rule(
+        api,
+        name="forged",
+        match={"route": "generations", "prompt_contains": "forged"},
+        action={"type": "webhook_bad_signature"},
+    )
     task_of(api, {"prompt": "honest", "callback_url": hooks.url})
     advance(api, 60)
     task_of(api, {"prompt": "forged", "callback_url": hooks.url})
@@ -399,8 +453,13 @@ def test_rate_limit_is_set_and_lifted_through_the_control_api(serve: Serve) -> N
     api.create({"prompt": "p"}).expect(200, "create_response")
     assert api.create({"prompt": "p"}).expect(429, "error")
     assert api.create({"prompt": "p"}).headers["retry-after"] == "2"
-    api.request("PUT", "/_mock/rate-limit", json_body=None, data=b"null",
-                headers={"Content-Type": "application/json"}).expect_json(200)  # fmt: skip
+    api.request(
+        "PUT",
+        "/_mock/rate-limit",
+        json_body=None,
+        data=b"null",
+        headers={"Content-Type": "application/json"},
+    ).expect_json(200)
     api.create({"prompt": "p"}).expect(200, "create_response")
 
 
@@ -436,31 +495,68 @@ def test_all_tasks_across_keys_with_filters(serve: Serve) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "param"),
     [
-        ("POST", "/_mock/faults", {"name": "x", "action": {"type": "explode"}}, 400,
-         "action.type"),
-        ("POST", "/_mock/faults", {"name": "x", "action": {"type": "http_error", "status": 99}},
-         400, "action.status"),
-        ("POST", "/_mock/faults", {"name": "x", "action": {"type": "latency",
-         "distribution": "uniform", "min_ms": 9, "max_ms": 1}}, 400, "action"),
+        ("POST", "/_mock/faults", {"name": "x", "action": {"type": "explode"}}, 400, "action.type"),
+        (
+            "POST",
+            "/_mock/faults",
+            {"name": "x", "action": {"type": "http_error", "status": 99}},
+            400,
+            "action.status",
+        ),
+        (
+            "POST",
+            "/_mock/faults",
+            {
+                "name": "x",
+                "action": {"type": "latency", "distribution": "uniform", "min_ms": 9, "max_ms": 1},
+            },
+            400,
+            "action",
+        ),
         ("POST", "/_mock/faults", {"action": {"type": "close"}}, 400, "name"),  # the missing field
         ("DELETE", "/_mock/faults/nothing", None, 404, "name"),
         ("PUT", "/_mock/rate-limit", {"rps": 0}, 400, "rate_limit.rps"),
-        ("PUT", "/_mock/timelines", {"processing_seconds": [9, 1]}, 400,
-         "timelines[0].processing_seconds"),
+        (
+            "PUT",
+            "/_mock/timelines",
+            {"processing_seconds": [9, 1]},
+            400,
+            "timelines[0].processing_seconds",
+        ),
         ("GET", "/_mock/tasks?status=lost", None, 400, "status"),
         ("GET", "/_mock/tasks?limit=0", None, 400, "limit"),
         ("POST", "/_mock/scenarios", {"name": "../../etc/passwd"}, 400, "name"),
         # Spans past 100 years would carry a reading past what a timestamp can be written as.
-        ("POST", "/_mock/faults", {"name": "x", "action": {"type": "webhook_delay",
-         "seconds": 1e300}}, 400, "action.seconds"),
-        ("POST", "/_mock/faults", {"name": "x", "action": {"type": "webhook_reorder",
-         "max_hold_seconds": 1e300}}, 400, "action.max_hold_seconds"),
-        ("POST", "/_mock/faults", {"name": "x", "action": {"type": "close"},
-         "after_seconds": 1e300}, 400, "after_seconds"),
-        ("PUT", "/_mock/timelines", {"pending_seconds": 1e300, "processing_seconds": 1}, 400,
-         "timelines[0].pending_seconds"),
+        (
+            "POST",
+            "/_mock/faults",
+            {"name": "x", "action": {"type": "webhook_delay", "seconds": 1e300}},
+            400,
+            "action.seconds",
+        ),
+        (
+            "POST",
+            "/_mock/faults",
+            {"name": "x", "action": {"type": "webhook_reorder", "max_hold_seconds": 1e300}},
+            400,
+            "action.max_hold_seconds",
+        ),
+        (
+            "POST",
+            "/_mock/faults",
+            {"name": "x", "action": {"type": "close"}, "after_seconds": 1e300},
+            400,
+            "after_seconds",
+        ),
+        (
+            "PUT",
+            "/_mock/timelines",
+            {"pending_seconds": 1e300, "processing_seconds": 1},
+            400,
+            "timelines[0].pending_seconds",
+        ),
     ],
-)  # fmt: skip
+)
 def test_fault_control_errors_name_the_field(
     serve: Serve, method: str, path: str, body: Any, status: int, param: str | None
 ) -> None:

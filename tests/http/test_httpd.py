@@ -64,8 +64,14 @@ def echo() -> Iterator[Echo]:
     started: list[tuple[HttpServer, threading.Thread]] = []
 
     def start(app: Any = echo_app, **limits: Any) -> HttpServer:
-        server = HttpServer(app, "127.0.0.1", 0, error_body=error_body, limits=Limits(**limits),
-                            inline=lambda environ: environ["PATH_INFO"] != "/slow")  # fmt: skip
+        server = HttpServer(
+            app,
+            "127.0.0.1",
+            0,
+            error_body=error_body,
+            limits=Limits(**limits),
+            inline=lambda environ: environ["PATH_INFO"] != "/slow",
+        )
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         started.append((server, thread))
@@ -140,8 +146,11 @@ REFUSED = [
     (GET_H + b" folded\r\n\r\n", 400, "whitespace"),
     (GET_H + b"No colon here\r\n\r\n", 400, "header token"),
     (GET_H + b"Bad Name: x\r\n\r\n", 400, "header token"),
-    (POST_H + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
-     "Transfer-Encoding can't be present with Content-Length"),
+    (
+        POST_H + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+        400,
+        "Transfer-Encoding can't be present with Content-Length",
+    ),
     (b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "HTTP/1.1"),
     (POST_H + b"Transfer-Encoding: gzip\r\n\r\n", 400, "'gzip' does not end in chunked"),
     (POST_H + b"Transfer-Encoding: gzip, chunked\r\n\r\n", 501, "'gzip, chunked' is not"),
@@ -153,11 +162,12 @@ REFUSED = [
     (CHUNKED_H + b"2\r\nabc\r\n0\r\n\r\n", 400, "chunk data"),
     (GET_H + b"X-Big: " + b"a" * 70_000 + b"\r\n\r\n", 431, "over 65536 bytes"),
     (GET_H + b"X-Many: 1\r\n" * 100 + b"\r\n", 431, "header fields"),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("request_bytes", "status", "words"), REFUSED,
-                         ids=[f"{s}-{w}" for _, s, w in REFUSED])  # fmt: skip
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "words"), REFUSED, ids=[f"{s}-{w}" for _, s, w in REFUSED]
+)
 def test_unreadable_requests_get_a_4xx_in_the_api_error_shape_and_a_close(
     echo: Echo, request_bytes: bytes, status: int, words: str
 ) -> None:
@@ -195,8 +205,10 @@ def test_a_chunked_body_with_extensions_and_trailers_arrives_whole(echo: Echo) -
 
 def test_a_head_and_body_sent_byte_by_byte_are_put_together(echo: Echo) -> None:
     server = echo()
-    request = (b"POST /slowly?q=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
-               b"Connection: close\r\n\r\nbody")  # fmt: skip
+    request = (
+        b"POST /slowly?q=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+        b"Connection: close\r\n\r\nbody"
+    )
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         for byte in request:
             sock.send(bytes([byte]))
@@ -207,8 +219,10 @@ def test_a_head_and_body_sent_byte_by_byte_are_put_together(echo: Echo) -> None:
 def test_expect_100_continue_is_answered_before_the_body_is_sent(echo: Echo) -> None:
     server = echo()
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
-        sock.sendall(b"POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n"
-                     b"Connection: close\r\n\r\n")  # fmt: skip
+        sock.sendall(
+            b"POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n"
+            b"Connection: close\r\n\r\n"
+        )
         assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
         sock.sendall(b"abc")
         assert seen(only(read_all(sock)))["body"] == "abc"
@@ -216,9 +230,11 @@ def test_expect_100_continue_is_answered_before_the_body_is_sent(echo: Echo) -> 
 
 def test_pipelined_requests_are_answered_in_order(echo: Echo) -> None:
     server = echo()
-    data = exchange(server.port, b"".join(
-        f"GET /{n} HTTP/1.1\r\nHost: x\r\n\r\n".encode() for n in range(3)
-    ) + b"\r\nPOST /3 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")  # fmt: skip
+    data = exchange(
+        server.port,
+        b"".join(f"GET /{n} HTTP/1.1\r\nHost: x\r\n\r\n".encode() for n in range(3))
+        + b"\r\nPOST /3 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok",
+    )
     got = [seen(answer) for answer in answers(data)]
     assert [g["path"] for g in got] == ["/0", "/1", "/2", "/3"]
     assert got[3]["body"] == "ok"
@@ -226,8 +242,9 @@ def test_pipelined_requests_are_answered_in_order(echo: Echo) -> None:
 
 def test_pipelined_requests_stay_in_order_when_one_goes_to_a_thread(echo: Echo) -> None:
     server = echo()
-    data = exchange(server.port, b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
-                                 b"GET /fast HTTP/1.1\r\nHost: x\r\n\r\n")  # fmt: skip
+    data = exchange(
+        server.port, b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
     assert [seen(answer)["path"] for answer in answers(data)] == ["/slow", "/fast"]
 
 
@@ -256,10 +273,17 @@ def test_100_continue_waits_for_the_answer_before_it(echo: Echo) -> None:
 
 def test_headers_become_wsgi_variables(echo: Echo) -> None:
     server = echo()
-    got = seen(only(exchange(server.port, b"GET http://example.test/abs/%41?x=%41 HTTP/1.1\r\n"
-                                          b"Host: x\r\n"
-                                          b"X-Dup: 1\r\nX-Dup: 2\r\nX_Sneaky: y\r\n"
-                                          b"Connection: close\r\n\r\n")))  # fmt: skip
+    got = seen(
+        only(
+            exchange(
+                server.port,
+                b"GET http://example.test/abs/%41?x=%41 HTTP/1.1\r\n"
+                b"Host: x\r\n"
+                b"X-Dup: 1\r\nX-Dup: 2\r\nX_Sneaky: y\r\n"
+                b"Connection: close\r\n\r\n",
+            )
+        )
+    )
     assert (got["path"], got["query"]) == ("/abs/A", "x=%41")
     assert got["headers"]["HTTP_X_DUP"] == "1, 2"
     assert "HTTP_X_SNEAKY" not in got["headers"]  # underscores never pose as dashes
@@ -297,9 +321,12 @@ def test_head_answers_headers_only_and_the_connection_goes_on(serve: Serve) -> N
 
 def test_a_body_over_the_limit_is_refused_413_unread(serve: Serve) -> None:
     server, _ = serve(max_body_bytes=1000)
-    data = exchange(server.port, f"POST /api/v1/images/generations HTTP/1.1\r\nHost: x\r\n{AUTH}"
-                                 "Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n"
-                                 .encode() + b"{" * 100)  # fmt: skip
+    data = exchange(
+        server.port,
+        f"POST /api/v1/images/generations HTTP/1.1\r\nHost: x\r\n{AUTH}"
+        "Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n".encode()
+        + b"{" * 100,
+    )
     status, headers, body = only(data)
     assert (status, headers["connection"]) == (413, "close")
     assert "1000 bytes" in json.loads(body)["error"]["message"]
@@ -307,8 +334,10 @@ def test_a_body_over_the_limit_is_refused_413_unread(serve: Serve) -> None:
 
 def test_a_chunked_body_over_the_limit_is_refused_413(serve: Serve) -> None:
     server, _ = serve(max_body_bytes=1000)
-    head = (f"POST /api/v1/images/generations HTTP/1.1\r\nHost: x\r\n{AUTH}"
-            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")  # fmt: skip
+    head = (
+        f"POST /api/v1/images/generations HTTP/1.1\r\nHost: x\r\n{AUTH}"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
     data = exchange(server.port, head.encode() + b"400\r\n" + b" " * 1024 + b"\r\n")
     status, _, body = only(data)
     assert status == 413
@@ -479,8 +508,9 @@ def test_socket_faults_end_with_a_fin_or_an_rst(serve: Serve, kind: str, error: 
 
 def test_a_hang_ends_when_the_client_hangs_up(serve: Serve) -> None:
     server, api = serve()
-    api.request("POST", "/_mock/faults",
-                json_body={"name": "h", "action": {"type": "hang", "seconds": 60}})  # fmt: skip
+    api.request(
+        "POST", "/_mock/faults", json_body={"name": "h", "action": {"type": "hang", "seconds": 60}}
+    )
 
     def hanging() -> int:
         return sum(t.name == "seedream-http-request" for t in threading.enumerate())
@@ -502,8 +532,13 @@ def test_a_hang_ends_when_the_client_hangs_up(serve: Serve) -> None:
 
 @pytest.fixture(scope="module")
 def fuzzed() -> Iterator[HttpServer]:
-    server = HttpServer(echo_app, "127.0.0.1", 0, error_body=error_body,
-                        limits=Limits(max_head_bytes=2048, max_body_bytes=2048))  # fmt: skip
+    server = HttpServer(
+        echo_app,
+        "127.0.0.1",
+        0,
+        error_body=error_body,
+        limits=Limits(max_head_bytes=2048, max_body_bytes=2048),
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -511,9 +546,12 @@ def fuzzed() -> Iterator[HttpServer]:
     thread.join(10)
 
 
-PREFIXES = [b"", b"GET / HTTP/1.1\r\nHost: x\r\n",
-            b"POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n",
-            b"POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"]  # fmt: skip
+PREFIXES = [
+    b"",
+    b"GET / HTTP/1.1\r\nHost: x\r\n",
+    b"POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n",
+    b"POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+]
 
 
 @settings(

@@ -24,9 +24,14 @@ OPERATIONS = 120  # per thread; with 4 keys the entry logs stay far below their 
 @pytest.fixture
 def server() -> Iterator[MockServer]:
     settings = Settings(
-        port=0, clock="manual", seed=11, key_mode="strict", keys=dict.fromkeys(KEYS, CREDITS),
-        pending_seconds=1.0, processing_seconds=(2.0, 6.0),
-    )  # fmt: skip
+        port=0,
+        clock="manual",
+        seed=11,
+        key_mode="strict",
+        keys=dict.fromkeys(KEYS, CREDITS),
+        pending_seconds=1.0,
+        processing_seconds=(2.0, 6.0),
+    )
     with MockServer(settings) as running:
         yield running
 

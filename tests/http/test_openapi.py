@@ -43,8 +43,11 @@ def test_served_document_matches_the_cli_and_narrows_callback_hosts(serve: Serve
     served = api.request("GET", "/_mock/openapi.json").expect_json(200)
     printed = subprocess.run(
         [sys.executable, "-m", "mock_server", "openapi", "--server-url", server.base_url],
-        capture_output=True, text=True, timeout=30, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
     generic = json.loads(printed)
     assert served["servers"] == generic["servers"] == [{"url": server.base_url}]
     request = served["components"]["schemas"]["generation_request"]["properties"]
@@ -58,13 +61,27 @@ def test_schemathesis_finds_no_failures_against_the_live_mock(serve: Serve, tmp_
     server, _ = serve(keys={"aio_your_api_key": 100_000_000})
     result = subprocess.run(
         [
-            sys.executable, "-m", "schemathesis.cli", "run",
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "run",
             f"{server.base_url}/_mock/openapi.json",
-            "--header", "Authorization: Bearer aio_your_api_key", "--checks", "all",
-            "--max-examples", "100", "--seed", "20261124", "--workers", "1",
+            "--header",
+            "Authorization: Bearer aio_your_api_key",
+            "--checks",
+            "all",
+            "--max-examples",
+            "100",
+            "--seed",
+            "20261124",
+            "--workers",
+            "1",
         ],
-        capture_output=True, text=True, timeout=180, cwd=tmp_path,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
     report = result.stdout + result.stderr
     assert result.returncode == 0, report[-4000:]
     assert "No issues found" in report
@@ -95,8 +112,9 @@ def prism(tmp_path: Path) -> Iterator[Callable[..., str]]:
         with log.open("wb") as sink:
             process = subprocess.Popen(
                 [str(binary), mode, str(document), *extra, "-h", "127.0.0.1", "-p", "0"],
-                stdout=sink, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
         started.append(process)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -32,8 +32,10 @@ def walk(api: Client, url: str, ident: str) -> tuple[list[str], int]:
 
 
 def submit(api: Client, count: int, **fields: Any) -> list[str]:
-    return [api.create({"prompt": f"fox {n}", **fields}).expect_json(200)["data"]["task_id"]
-            for n in range(count)]  # fmt: skip
+    return [
+        api.create({"prompt": f"fox {n}", **fields}).expect_json(200)["data"]["task_id"]
+        for n in range(count)
+    ]
 
 
 def test_tasks_come_in_pages_newest_first(serve: Serve) -> None:
@@ -80,9 +82,14 @@ def test_deliveries_come_in_pages_with_the_filters_kept(serve: Serve) -> None:
 @pytest.mark.parametrize("path", ["/_mock/tasks", "/_mock/webhooks/deliveries"])
 @pytest.mark.parametrize(
     ("query", "param"),
-    [("limit=0", "limit"), ("limit=abc", "limit"), ("limit=10001", "limit"),
-     ("limit=%D9%A3", "limit"), ("before=n30nothing_seed", "before")],
-)  # fmt: skip
+    [
+        ("limit=0", "limit"),
+        ("limit=abc", "limit"),
+        ("limit=10001", "limit"),
+        ("limit=%D9%A3", "limit"),
+        ("before=n30nothing_seed", "before"),
+    ],
+)
 def test_bad_paging_is_a_400_naming_the_parameter(
     serve: Serve, path: str, query: str, param: str
 ) -> None:
@@ -119,9 +126,13 @@ def test_fault_rules_come_in_pages_in_the_order_added(serve: Serve) -> None:
 
 @pytest.mark.parametrize(
     ("path", "query", "param"),
-    [("/_mock/keys", "limit=1001", "limit"), ("/_mock/keys", "before=aio_nobody", "before"),
-     ("/_mock/faults", "limit=0", "limit"), ("/_mock/faults", "before=nothing", "before")],
-)  # fmt: skip
+    [
+        ("/_mock/keys", "limit=1001", "limit"),
+        ("/_mock/keys", "before=aio_nobody", "before"),
+        ("/_mock/faults", "limit=0", "limit"),
+        ("/_mock/faults", "before=nothing", "before"),
+    ],
+)
 def test_bad_paging_of_keys_and_faults_is_a_400_naming_the_parameter(
     serve: Serve, path: str, query: str, param: str
 ) -> None:

@@ -107,8 +107,10 @@ def test_an_advance_from_the_receiver_is_served_and_makes_its_own_callbacks_firs
     assert timed_advance(api, 2) < TIMEOUT / 2
     # The nested advance made the second callback before it answered, and both were delivered.
     assert receiver.log == [
-        f"callback {first}", f"callback {second}", "/_mock/clock/advance answered 200",
-    ]  # fmt: skip
+        f"callback {first}",
+        f"callback {second}",
+        "/_mock/clock/advance answered 200",
+    ]
     assert attempts(api, first) == [200]
     assert attempts(api, second) == [200]
     clock = control(api, "GET", "/_mock/clock")
@@ -125,8 +127,10 @@ def test_completing_a_task_from_the_receiver_is_served(
     receiver.calls[first] = ("POST", f"/_mock/tasks/{later}/complete", None)
     control(api, "POST", "/_mock/tasks/" + first + "/complete")
     assert receiver.log == [
-        f"callback {first}", f"callback {later}", f"/_mock/tasks/{later}/complete answered 200",
-    ]  # fmt: skip
+        f"callback {first}",
+        f"callback {later}",
+        f"/_mock/tasks/{later}/complete answered 200",
+    ]
     assert attempts(api, first) == [200]
     assert attempts(api, later) == [200]
 

@@ -52,9 +52,15 @@ def post(server: MockServer | HttpServer, timeout: float = 10.0) -> Seen:
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
     started = time.monotonic()
     try:
-        connection.request("POST", GENERATIONS, body=b'{"prompt": "p"}',
-                           headers={"Authorization": "Bearer aio_your_api_key",
-                                    "Content-Type": "application/json"})  # fmt: skip
+        connection.request(
+            "POST",
+            GENERATIONS,
+            body=b'{"prompt": "p"}',
+            headers={
+                "Authorization": "Bearer aio_your_api_key",
+                "Content-Type": "application/json",
+            },
+        )
         response = connection.getresponse()
         response.read()
         outcome: int | str = response.status
@@ -141,8 +147,9 @@ def test_an_http_error_before_handling_is_logged_with_a_true_duration(
 def test_an_http_error_after_handling_is_logged_with_the_status_sent(
     serve: Serve, style: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    server = start(serve, style, name="late",
-                   action={"type": "http_error", "status": 500, "when": "after"})  # fmt: skip
+    server = start(
+        serve, style, name="late", action={"type": "http_error", "status": 500, "when": "after"}
+    )
     seen = post(server)
     line = logged(capfd, style)
     assert seen.outcome == line.outcome == 500

@@ -75,7 +75,7 @@ def client(server: MockServer) -> Iterator[Client]:
 
 
 def _is_loopback(host: str) -> bool:
-    """localhost, *.localhost, 127.0.0.0/8 and ::1 (DESIGN.md §1 default callback_hosts)."""
+    """localhost, *.localhost, 127.0.0.0/8 and ::1 (`--callback-hosts loopback`, the default)."""
     host = host.lower()
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
@@ -230,14 +230,34 @@ bad_prompts = (
 
 # Host pools: each host is good for image_urls; only the loopback ones pass as callback hosts.
 loopback_hosts = [
-    "localhost", "LOCALHOST", "app.localhost", "a.b.LocalHost", "127.0.0.1", "127.255.255.254",
-    "[::1]", "[0:0:0:0:0:0:0:1]",
-]  # fmt: skip
+    "localhost",
+    "LOCALHOST",
+    "app.localhost",
+    "a.b.LocalHost",
+    "127.0.0.1",
+    "127.255.255.254",
+    "[::1]",
+    "[0:0:0:0:0:0:0:1]",
+]
 remote_hosts = [
-    "example.com", "cdn.example.org", "localhost.example.com", "notlocalhost", "localhost.",
-    "128.0.0.1", "10.0.0.1", "0.0.0.0", "169.254.169.254", "127.1", "[::2]", "[fe80::1]",
-    "[::ffff:127.0.0.1]", "loc%61lhost", "[127.0.0.1]", "[1]", "[:::::]",
-]  # fmt: skip
+    "example.com",
+    "cdn.example.org",
+    "localhost.example.com",
+    "notlocalhost",
+    "localhost.",
+    "128.0.0.1",
+    "10.0.0.1",
+    "0.0.0.0",
+    "169.254.169.254",
+    "127.1",
+    "[::2]",
+    "[fe80::1]",
+    "[::ffff:127.0.0.1]",
+    "loc%61lhost",
+    "[127.0.0.1]",
+    "[1]",
+    "[:::::]",
+]
 ports = st.sampled_from(["", ":9", ":8080", ":65535", ":99999"])
 # Accepted callbacks may be called once another test advances the shared clock: point them at
 # ports where nothing should listen (9 is "discard"; 99999 cannot be dialled at all).
@@ -257,14 +277,29 @@ def urls(hosts: list[str], port: st.SearchStrategy[str] = ports) -> st.SearchStr
 good_image_urls = urls(loopback_hosts + remote_hosts)
 loopback_callbacks = urls(loopback_hosts, quiet_ports)
 remote_callbacks = urls(remote_hosts)
-bad_urls = st.sampled_from(
-    [
-        "", "ftp://example.com/a.png", "example.com/a.png", "//example.com/a.png", "https://",
-        "https:///a.png", "http://exa mple.com/", "https://user@example.com/", "https://例え.jp/",
-        "javascript:alert(1)", "http://localhost\n", " http://localhost/", "https://-x.com/",
-        "https://example.com/" + "a" * 2029, "file:///etc/passwd", "http://localhost:123456/",
-    ]
-) | wrong_types  # fmt: skip
+bad_urls = (
+    st.sampled_from(
+        [
+            "",
+            "ftp://example.com/a.png",
+            "example.com/a.png",
+            "//example.com/a.png",
+            "https://",
+            "https:///a.png",
+            "http://exa mple.com/",
+            "https://user@example.com/",
+            "https://例え.jp/",
+            "javascript:alert(1)",
+            "http://localhost\n",
+            " http://localhost/",
+            "https://-x.com/",
+            "https://example.com/" + "a" * 2029,
+            "file:///etc/passwd",
+            "http://localhost:123456/",
+        ]
+    )
+    | wrong_types
+)
 longest_url = st.just("https://example.com/" + "a" * 2028)  # exactly 2048 characters
 
 good_url_lists = st.lists(good_image_urls | longest_url, min_size=1, max_size=14)
@@ -448,13 +483,34 @@ def mutated_json(draw: st.DrawFn) -> bytes:
 json_tokens = st.lists(
     st.sampled_from(
         [
-            b"{", b"}", b"[", b"]", b":", b",", b" ", b"\n", b'"', b'"prompt"', b'"model"',
-            b'"x"', b'"\\u00e9"', b"NaN", b"Infinity", b"-Infinity", b"1e999", b"-0", b"null",
-            b"true", b"\xff", b"\xc3", b"\x00", b"\\",
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b":",
+            b",",
+            b" ",
+            b"\n",
+            b'"',
+            b'"prompt"',
+            b'"model"',
+            b'"x"',
+            b'"\\u00e9"',
+            b"NaN",
+            b"Infinity",
+            b"-Infinity",
+            b"1e999",
+            b"-0",
+            b"null",
+            b"true",
+            b"\xff",
+            b"\xc3",
+            b"\x00",
+            b"\\",
         ]
     ),
     max_size=30,
-).map(b"".join)  # fmt: skip
+).map(b"".join)
 raw_bodies = st.one_of(st.binary(max_size=300), mutated_json(), json_tokens)
 
 

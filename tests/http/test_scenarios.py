@@ -31,9 +31,17 @@ ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "fixtures" / "scenarios"
 FILES = sorted(LIBRARY.glob("*.json"))
 SHIPPED = {
-    "happy-path", "slow-queue", "flaky-5xx", "rate-limited", "out-of-credits",
-    "content-policy", "stuck-task", "webhook-duplicates", "webhook-outage", "chaos",
-}  # fmt: skip
+    "happy-path",
+    "slow-queue",
+    "flaky-5xx",
+    "rate-limited",
+    "out-of-credits",
+    "content-policy",
+    "stuck-task",
+    "webhook-duplicates",
+    "webhook-outage",
+    "chaos",
+}
 KEY = "aio_your_api_key"
 
 
@@ -110,11 +118,14 @@ def timelines_of(scenario: dict[str, Any]) -> list[dict[str, Any]]:
     for entry in scenario.get("timelines", []):
         processing = entry["processing_seconds"]
         low, high = processing if isinstance(processing, list) else (processing, processing)
-        shown.append({
-            "model": entry.get("model", "*"), "quality": entry.get("quality", "*"),
-            "pending_seconds": entry.get("pending_seconds", 1.0),
-            "processing_seconds": [low, high],
-        })  # fmt: skip
+        shown.append(
+            {
+                "model": entry.get("model", "*"),
+                "quality": entry.get("quality", "*"),
+                "pending_seconds": entry.get("pending_seconds", 1.0),
+                "processing_seconds": [low, high],
+            }
+        )
     return shown
 
 
@@ -313,18 +324,28 @@ def test_webhook_outage_retries_on_the_long_schedule(api: Client, hooks: Webhook
 BAD = {
     "bad JSON": (b'{"name": "broken",\n  "description": "x",,\n}', None, "line 2"),
     "unknown action": (
-        {"name": "broken", "description": "x",
-         "faults": [{"name": "boom", "action": {"type": "explode"}}]},
-        "faults[0].action.type", "explode",
+        {
+            "name": "broken",
+            "description": "x",
+            "faults": [{"name": "boom", "action": {"type": "explode"}}],
+        },
+        "faults[0].action.type",
+        "explode",
     ),
     "duplicate rule names": (
-        {"name": "broken", "description": "x",
-         "faults": [{"name": "twice", "action": {"type": "close"}},
-                    {"name": "twice", "action": {"type": "reset"}}]},
-        "faults[1].name", "used twice",
+        {
+            "name": "broken",
+            "description": "x",
+            "faults": [
+                {"name": "twice", "action": {"type": "close"}},
+                {"name": "twice", "action": {"type": "reset"}},
+            ],
+        },
+        "faults[1].name",
+        "used twice",
     ),
     "unknown shipped name": ({"name": "nope"}, "name", "happy-path"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("baseline", ["rate-limited", "content-policy"])
@@ -368,8 +389,12 @@ def _pump(stream: IO[str], lines: queue.Queue[str]) -> None:
 def test_serve_starts_with_a_shipped_scenario() -> None:
     process = subprocess.Popen(
         [*CLI, "--scenario", "out-of-credits", "--port", "0", "--clock", "manual"],
-        cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     assert process.stderr is not None
     lines: queue.Queue[str] = queue.Queue()
@@ -408,8 +433,12 @@ def test_serve_starts_with_a_shipped_scenario() -> None:
 def test_serve_refuses_an_unknown_scenario_naming_the_shipped_ones() -> None:
     done = subprocess.run(
         [*CLI, "--scenario", "nope", "--port", "0"],
-        cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=15,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=15,
+    )
     assert done.returncode == 2
     assert "nope" in done.stderr
     for name in SHIPPED:

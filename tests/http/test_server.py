@@ -131,11 +131,13 @@ def test_control_api_refuses_bad_requests_clearly(
 
 def test_control_api_refuses_a_body_that_is_not_an_object(serve: Serve) -> None:
     _, api = serve()
-    reply = api.request("POST", "/_mock/clock/advance", data=b"[1]",
-                        headers={"Content-Type": "application/json"})  # fmt: skip
+    reply = api.request(
+        "POST", "/_mock/clock/advance", data=b"[1]", headers={"Content-Type": "application/json"}
+    )
     reply.expect(400, "error")
-    broken = api.request("POST", "/_mock/clock/advance", data=b"{",
-                         headers={"Content-Type": "application/json"})  # fmt: skip
+    broken = api.request(
+        "POST", "/_mock/clock/advance", data=b"{", headers={"Content-Type": "application/json"}
+    )
     assert "not valid JSON" in broken.expect(400, "error")["error"]["message"]
 
 

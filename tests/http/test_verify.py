@@ -22,10 +22,21 @@ FEW = "seed_example or defaults_are or unknown_task or missing_content_type"
 
 def verify(target: str, report: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
     done = subprocess.run(
-        [sys.executable, "-m", "mock_server", "verify", "--target", target,
-         "--report", str(report), *extra],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "mock_server",
+            "verify",
+            "--target",
+            target,
+            "--report",
+            str(report),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     output = done.stdout + done.stderr
     written = report.with_suffix(".json")
     assert written.exists(), output[-3000:]
@@ -76,8 +87,9 @@ def test_costly_target_spends_nothing_unless_allowed(serve: Serve, tmp_path: Pat
         assert free["credits_planned"] == 0
         assert len(free["skipped_for_budget"]) == 2
         assert "skipped for the credit budget" in output
-        code, paid, output = verify(proxy.url, tmp_path / "paid", "--max-credits", "12",
-                                    "--", "-k", FEW)  # fmt: skip
+        code, paid, output = verify(
+            proxy.url, tmp_path / "paid", "--max-credits", "12", "--", "-k", FEW
+        )
     assert code == 0, output
     assert paid["credits_planned"] == 12
     assert paid["credits_spent"] == 12

@@ -77,8 +77,9 @@ def test_completed_task_calls_back_once_with_the_task_document(
 def test_failed_task_calls_back_with_its_error(serve: Serve, hooks: WebhookReceiver) -> None:
     _, api = serve()
     task_id = submit(api, hooks.url)
-    failed = api.request("POST", f"/_mock/tasks/{task_id}/fail",
-                         json_body={"code": "content_policy_violation"})  # fmt: skip
+    failed = api.request(
+        "POST", f"/_mock/tasks/{task_id}/fail", json_body={"code": "content_policy_violation"}
+    )
     failed.expect_json(200)
     (received,) = hooks.wait(1)
     data = received.json()["data"]

@@ -154,8 +154,12 @@ def test_a_held_delivery_outlives_a_full_log_and_is_still_sent(
     serve: Serve, hooks: WebhookReceiver
 ) -> None:
     _, api = serve(webhook_log_limit=1, processing_seconds=(4.0, 4.0))
-    add_rule(api, name="swap", match={"route": "generations", "prompt_contains": "first"},
-             action={"type": "webhook_reorder"})  # fmt: skip
+    add_rule(
+        api,
+        name="swap",
+        match={"route": "generations", "prompt_contains": "first"},
+        action={"type": "webhook_reorder"},
+    )
     first = submit(api, hooks.url, "first")
     advance(api, 10)
     assert [d["state"] for d in listed(api)] == ["held"]
@@ -180,8 +184,10 @@ def test_waiting_deliveries_stay_and_the_earliest_ended_go_first(
     quick = submit(api, hooks.url, "quick")
     advance(api, 10)
     assert {d["task_id"]: d["state"] for d in listed(api)} == {
-        waiting: "pending", slow: "pending", quick: "delivered",
-    }  # fmt: skip
+        waiting: "pending",
+        slow: "pending",
+        quick: "delivered",
+    }
     advance(api, 25)  # both retries are made: `waiting` is exhausted, `slow` delivered
     scanned: list[int] = []
     store = server.emulator.store

@@ -48,10 +48,13 @@ ANSWERS = [
     (b"GET /api/v1/tasks/n30x_seed HTTP/1.1\r\nHost: x\r\n" + AUTH, 404),
     (b"GET /no/such/route HTTP/1.1\r\nHost: x\r\n", 404),
     (b"GET /api/v1/images/generations HTTP/1.1\r\nHost: x\r\n", 405),
-    (b"POST /_mock/keys HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-     b"Content-Length: 15\r\n\r\n" + b'{"key": "nope"}', 400),
+    (
+        b"POST /_mock/keys HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 15\r\n\r\n" + b'{"key": "nope"}',
+        400,
+    ),
     (b"GET / HTTP/2.0\r\n", 505),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("request_head", "status"), ANSWERS, ids=[str(s) for _, s in ANSWERS])
@@ -84,13 +87,17 @@ def test_an_injected_error_status_gets_its_phrase(serve: Serve) -> None:
     ("request_bytes", "message"),
     [
         (b"GET / HTTP/2.0\r\n\r\n", "HTTP/2.0 is not supported; speak HTTP/1.1."),
-        (b"GET / HTTP/1.1\r\nHost: x/y\r\n\r\n",
-         "The Host header 'x/y' is not a valid host[:port]."),
-        (b"GET / HTTP/1.1\r\nHost: caf\xe9\r\n\r\n",
-         "The Host header 'caf\\xe9' is not a valid host[:port]."),
+        (
+            b"GET / HTTP/1.1\r\nHost: x/y\r\n\r\n",
+            "The Host header 'x/y' is not a valid host[:port].",
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: caf\xe9\r\n\r\n",
+            "The Host header 'caf\\xe9' is not a valid host[:port].",
+        ),
     ],
     ids=["version", "host", "non-ascii"],
-)  # fmt: skip
+)
 def test_refusals_quote_what_was_sent_as_text_not_python_bytes(
     serve: Serve, request_bytes: bytes, message: str
 ) -> None:
@@ -129,17 +136,22 @@ def test_options_is_never_faulted_nor_spends_a_rule(serve: Serve) -> None:
     server, api = serve()
     rule = {"name": "busy", "action": {"type": "http_error", "status": 503}, "times": 1}
     api.request("POST", "/_mock/faults", json_body=rule).expect_json(200)
-    data = raw(server.port, b"OPTIONS /api/v1/images/generations HTTP/1.1\r\nHost: x\r\n"
-                            b"Connection: close\r\n\r\n")  # fmt: skip
+    data = raw(
+        server.port,
+        b"OPTIONS /api/v1/images/generations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
     assert first_line(data) == b"HTTP/1.1 204 No Content"
     assert api.request("GET", "/_mock/faults").json()["data"][0]["fired"] == 0
 
 
 def test_options_keeps_the_connection_for_the_next_request(serve: Serve) -> None:
     server, _ = serve()
-    data = raw(server.port, b"OPTIONS /_mock/health HTTP/1.1\r\nHost: x\r\n\r\n"
-                            b"GET /_mock/health HTTP/1.1\r\nHost: x\r\n"
-                            b"Connection: close\r\n\r\n")  # fmt: skip
+    data = raw(
+        server.port,
+        b"OPTIONS /_mock/health HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /_mock/health HTTP/1.1\r\nHost: x\r\n"
+        b"Connection: close\r\n\r\n",
+    )
     assert first_line(data) == b"HTTP/1.1 204 No Content"
     assert b"HTTP/1.1 200 OK" in data
 

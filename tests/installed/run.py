@@ -39,8 +39,9 @@ def build(out: Path) -> Path:
     step(f"building sdist and wheel into {out}")
     done = subprocess.run(
         [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+    )
     if done.returncode:
         raise SystemExit(f"build failed:\n{done.stdout[-4000:]}{done.stderr[-4000:]}")
     wheels = sorted(out.glob("*.whl"))

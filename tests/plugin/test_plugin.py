@@ -16,7 +16,9 @@ def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
 
 
 def test_each_test_starts_from_a_clean_mock(pytester: pytest.Pytester) -> None:
-    result = run(pytester, """
+    result = run(
+        pytester,
+        """
 def test_spends(seedream_mock):
     for _ in range(3):
         seedream_mock.submit("a fox")
@@ -25,12 +27,15 @@ def test_spends(seedream_mock):
 def test_sees_nothing_of_the_last_test(seedream_mock):
     assert seedream_mock.tasks.list() == []
     assert seedream_mock.credits.balance() == 1200
-""")  # fmt: skip
+""",
+    )
     result.assert_outcomes(passed=2)
 
 
 def test_levers_drive_the_mock(pytester: pytest.Pytester) -> None:
-    result = run(pytester, """
+    result = run(
+        pytester,
+        """
 def test_levers(seedream_mock, seedream_webhooks):
     seedream_mock.credits.grant(12)
     assert seedream_mock.credits.balance() == 1212
@@ -53,7 +58,8 @@ def test_retries_can_be_provoked(seedream_mock, seedream_webhooks):
     seedream_mock.clock.advance(60)
     first, retry = seedream_webhooks.wait(2)
     assert first.headers["webhook-id"] == retry.headers["webhook-id"]
-""")  # fmt: skip
+""",
+    )
     result.assert_outcomes(passed=2)
 
 
@@ -65,20 +71,27 @@ def test_ids(seedream_mock):
     first = run(pytester, source, "--seedream-mock-seed", "7", "-s")
     second = run(pytester, source, "--seedream-mock-seed", "7", "-s")
     other = run(pytester, source, "--seedream-mock-seed", "8", "-s")
-    ids = [[line.split("IDS")[1] for line in r.outlines if "IDS" in line]
-           for r in (first, second, other)]  # fmt: skip
+    ids = [
+        [line.split("IDS")[1] for line in r.outlines if "IDS" in line]
+        for r in (first, second, other)
+    ]
     assert ids[0] == ids[1] != ids[2]
     assert ids[0]
 
 
 def test_clock_option_and_scenario_ini(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nseedream_mock_scenario = out-of-credits\n")
-    result = run(pytester, """
+    result = run(
+        pytester,
+        """
 def test_scenario_is_the_start_state(seedream_mock):
     assert seedream_mock.server.emulator.scenario == "out-of-credits"
     assert seedream_mock.credits.balance() == 24
     assert seedream_mock.server.emulator.clock.state().mode == "scaled"
-""", "--seedream-mock-clock", "scaled")  # fmt: skip
+""",
+        "--seedream-mock-clock",
+        "scaled",
+    )
     result.assert_outcomes(passed=1)
 
 
@@ -92,21 +105,32 @@ def test_a_scenario_path_in_the_ini_is_relative_to_the_ini_file(
         ' "keys": {"aio_your_api_key": 36}}'
     )
     tests = pytester.mkdir("deep")
-    (tests / "test_user.py").write_text(HEADER + """
+    (tests / "test_user.py").write_text(
+        HEADER
+        + """
 def test_the_ini_scenario_is_loaded(seedream_mock):
     assert seedream_mock.server.emulator.scenario == "mine"
     assert seedream_mock.credits.balance() == 36
-""")  # fmt: skip
+"""
+    )
     monkeypatch.chdir(tests)  # pytest started from elsewhere than the ini's folder
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--rootdir", str(pytester.path), "-c",
-        str(pytester.path / "tox.ini"), str(tests), timeout=120,
-    )  # fmt: skip
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(pytester.path),
+        "-c",
+        str(pytester.path / "tox.ini"),
+        str(tests),
+        timeout=120,
+    )
     result.assert_outcomes(passed=1)
 
 
 def test_works_under_xdist_with_a_server_per_worker(pytester: pytest.Pytester) -> None:
-    result = run(pytester, """
+    result = run(
+        pytester,
+        """
 import os
 
 def test_a(seedream_mock):
@@ -116,12 +140,19 @@ def test_a(seedream_mock):
 def test_b(seedream_mock):
     seedream_mock.submit("b")
     print("WORKER", os.environ.get("PYTEST_XDIST_WORKER"), seedream_mock.base_url)
-""", "-p", "xdist", "-n", "2")  # fmt: skip
+""",
+        "-p",
+        "xdist",
+        "-n",
+        "2",
+    )
     result.assert_outcomes(passed=2)
 
 
 def test_handle_refuses_typos_and_waits_on_the_mock_clock(pytester: pytest.Pytester) -> None:
-    result = run(pytester, """
+    result = run(
+        pytester,
+        """
 import pytest
 from mock_server.core.errors import ConflictError, NotFoundError
 
@@ -150,5 +181,10 @@ def test_checks(seedream_mock):
 def test_scaled_speed_option(seedream_mock):
     assert seedream_mock.clock.mode == "scaled"
     assert seedream_mock.server.emulator.clock.state().speed == 50
-""", "--seedream-mock-clock", "scaled", "--seedream-mock-speed", "50")  # fmt: skip
+""",
+        "--seedream-mock-clock",
+        "scaled",
+        "--seedream-mock-speed",
+        "50",
+    )
     result.assert_outcomes(passed=2)

@@ -45,8 +45,11 @@ def test_events_are_published_in_order(mock: Emulator) -> None:
     task = mock.submit(mock.authenticate(AUTH), {"prompt": "p"})
     Control(mock).advance_clock(60)
     assert [e.kind for e in seen if e.task_id == task.task_id] == [
-        "credits.held", "task.created", "task.processing", "task.completed",
-    ]  # fmt: skip
+        "credits.held",
+        "task.created",
+        "task.processing",
+        "task.completed",
+    ]
     assert [e.at for e in seen if e.kind.startswith("task.")] == [START, START + 1, START + 5]
 
 
@@ -107,8 +110,14 @@ def test_edit_of_a_mock_result_is_drawn_from_that_result(mock: Emulator) -> None
     derived = mock.submit(
         account, {"prompt": "e", "model": "seedream/4.5-edit", "image_urls": [url]}
     )
-    foreign = mock.submit(account, {"prompt": "e", "model": "seedream/4.5-edit",
-                                    "image_urls": ["https://img.example.com/x.png"]})  # fmt: skip
+    foreign = mock.submit(
+        account,
+        {
+            "prompt": "e",
+            "model": "seedream/4.5-edit",
+            "image_urls": ["https://img.example.com/x.png"],
+        },
+    )
     Control(mock).advance_clock(10)
     assert (
         mock.results.source_png(derived.input.image_urls) == mock.result_file(source.task_id, 0).png

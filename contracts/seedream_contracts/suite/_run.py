@@ -106,8 +106,10 @@ def summary_lines(config: pytest.Config) -> list[str]:
     report["credits_planned"] = run.budget.planned
     lines = to_table(report).splitlines()
     if run.budget.skipped:
-        lines.append(f"skipped for the credit budget: {len(run.budget.skipped)} tests "
-                     f"(raise --max-credits to run them)")  # fmt: skip
+        lines.append(
+            f"skipped for the credit budget: {len(run.budget.skipped)} tests "
+            f"(raise --max-credits to run them)"
+        )
     if run.report_path:
         lines.append(f"report written to {run.report_path} (.json and .md)")
     return lines

@@ -37,10 +37,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="a second key of the target, for isolation tests (default on the mock: made up)",
     )
     group.addoption(
-        "--max-credits", type=int, default=None,
+        "--max-credits",
+        type=int,
+        default=None,
         help="credits the run may spend; tests that would exceed it are skipped "
         "(default: unlimited on a mock, 0 on any other target)",
-    )  # fmt: skip
+    )
     group.addoption("--report", help="write the drift report to PATH.json and PATH.md")
     group.addoption(
         "--callback-url",
@@ -96,10 +98,21 @@ class Target:
 
 def _start_mock(log: Path) -> tuple[subprocess.Popen[bytes], str]:
     command = [
-        sys.executable, "-m", "mock_server", "serve", "--port", "0",
-        "--clock", "scaled", "--speed", str(MOCK_SPEED), "--seed", "20261124",
-        "--key", f"{DEFAULT_KEY}:1000000",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "mock_server",
+        "serve",
+        "--port",
+        "0",
+        "--clock",
+        "scaled",
+        "--speed",
+        str(MOCK_SPEED),
+        "--seed",
+        "20261124",
+        "--key",
+        f"{DEFAULT_KEY}:1000000",
+    ]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30

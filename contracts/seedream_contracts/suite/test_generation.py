@@ -56,8 +56,11 @@ def test_seed_example_request_completes_with_a_high_quality_16_9_png(api: Client
     assert final["status"] == "completed"
     assert final["credits_consumed"] == 12
     assert final["input"] == {
-        "prompt": SEED_BODY["prompt"], "aspect_ratio": "16:9", "quality": "high", "image_urls": [],
-    }  # fmt: skip
+        "prompt": SEED_BODY["prompt"],
+        "aspect_ratio": "16:9",
+        "quality": "high",
+        "image_urls": [],
+    }
     image = fetch_png(api, final["output"]["image_urls"][0])
     assert image.size == (final["output"]["width"], final["output"]["height"]) == (5504, 3040)
 
@@ -76,8 +79,9 @@ def test_defaults_are_text_to_image_1_1_basic(api: Client) -> None:
 def test_text_to_image_gives_the_size_of_its_ratio_and_quality(
     api: Client, ratio: str, quality: str
 ) -> None:
-    final = run_to_end(api, {"prompt": f"t2i {ratio} {quality}", "aspect_ratio": ratio,
-                             "quality": quality})  # fmt: skip
+    final = run_to_end(
+        api, {"prompt": f"t2i {ratio} {quality}", "aspect_ratio": ratio, "quality": quality}
+    )
     assert final["status"] == "completed"
     assert final["model"] == "seedream/4.5-text-to-image"
     image = fetch_png(api, final["output"]["image_urls"][0])
@@ -107,8 +111,9 @@ def test_edit_gives_the_size_of_its_ratio_and_quality(
 
 @pytest.mark.costs(12)
 def test_alias_model_with_images_runs_as_an_edit(api: Client, source_image_url: str) -> None:
-    final = run_to_end(api, {"model": "seedream-4-5", "prompt": "alias edit",
-                             "image_urls": [source_image_url]})  # fmt: skip
+    final = run_to_end(
+        api, {"model": "seedream-4-5", "prompt": "alias edit", "image_urls": [source_image_url]}
+    )
     assert final["model"] == "seedream/4.5-edit"
 
 

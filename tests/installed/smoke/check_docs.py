@@ -101,8 +101,11 @@ def _pytest_in(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     (project / "pytest.ini").write_text("[pytest]\nfilterwarnings = error\n", "utf-8")
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
-        cwd=project, capture_output=True, text=True, timeout=TIMEOUT,
-    )  # fmt: skip
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
 
 
 def test_the_readme_plugin_test_passes_in_a_new_project(tmp_path: Path) -> None:
@@ -124,9 +127,10 @@ def test_the_pytest_examples_of_a_page_pass_in_a_new_project(page: str, tmp_path
 
 
 @pytest.mark.parametrize(
-    ("name", "code"), [(n, c) for n, c in _pytest_examples() if RUN_WITH.search(c)],
+    ("name", "code"),
+    [(n, c) for n, c in _pytest_examples() if RUN_WITH.search(c)],
     ids=lambda value: value if "\n" not in value else "",
-)  # fmt: skip
+)
 def test_a_pytest_page_example_with_options_passes(name: str, code: str, tmp_path: Path) -> None:
     found = RUN_WITH.search(code)
     assert found is not None

@@ -115,9 +115,14 @@ def test_a_start_outside_the_readings_is_refused(start: float) -> None:
 
 @pytest.mark.parametrize(
     ("setting", "value"),
-    [("speed", 1e300), ("speed", MAX_SPEED + 1), ("clock_start", MAX_READING + 1),
-     ("clock_start", -1.0), ("clock_start", float("nan"))],
-)  # fmt: skip
+    [
+        ("speed", 1e300),
+        ("speed", MAX_SPEED + 1),
+        ("clock_start", MAX_READING + 1),
+        ("clock_start", -1.0),
+        ("clock_start", float("nan")),
+    ],
+)
 def test_settings_refuse_a_clock_out_of_range(setting: str, value: float) -> None:
     with pytest.raises(ConfigError) as raised:
         Settings(**{setting: value})

@@ -8,8 +8,15 @@ from mock_server.core.tasks import IllegalTransition, Status, Task, TaskInput, T
 
 
 def make(processing: float = 10.0) -> Task:
-    return Task("n30x_seed", "aio_k", "seedream/4.5-text-to-image", TaskInput("p", "1:1", "basic"),
-                12, Timeline(1.0, processing), created_at=100.0)  # fmt: skip
+    return Task(
+        "n30x_seed",
+        "aio_k",
+        "seedream/4.5-text-to-image",
+        TaskInput("p", "1:1", "basic"),
+        12,
+        Timeline(1.0, processing),
+        created_at=100.0,
+    )
 
 
 def test_status_never_moves_backwards() -> None:

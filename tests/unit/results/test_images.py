@@ -15,8 +15,9 @@ def spec(ratio: str = "1:1", quality: str = "basic", task_id: str = "n30a_seed")
     return ImageSpec(task_id, "a prompt", ratio, quality, "seedream/4.5-text-to-image", False)
 
 
-@pytest.mark.parametrize(("ratio", "quality"), [("21:9", "basic"), ("9:16", "basic"),
-                                                ("3:2", "basic")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("ratio", "quality"), [("21:9", "basic"), ("9:16", "basic"), ("3:2", "basic")]
+)
 def test_render_gives_a_png_of_the_exact_size(ratio: str, quality: str) -> None:
     image = Image.open(io.BytesIO(render(spec(ratio, quality))))
     assert image.format == "PNG"
@@ -66,8 +67,9 @@ def test_concurrent_requests_render_once() -> None:
         return b"png"
 
     results: list[bytes] = []
-    threads = [threading.Thread(target=lambda: results.append(cache.get("k", slow)))
-               for _ in range(4)]  # fmt: skip
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.get("k", slow))) for _ in range(4)
+    ]
     for thread in threads:
         thread.start()
     started.wait(5)
