@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from test_cli import _run, _serving  # tests/ is on sys.path (rootdir import mode)
+from cli_support import _run, _serving  # tests/ is on sys.path (rootdir import mode)
 
 
 def _log_lines(served: object, count: int, timeout: float = 10.0) -> list[str]:

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 
-from test_cli import CLI, ROOT, STOP_TIMEOUT, Served, _env, _read_banner, _request
+from cli_support import CLI, ROOT, STOP_TIMEOUT, Served, _env, _read_banner, _request
 
 from seedream_contracts.receiver import WebhookReceiver
 
