@@ -22,8 +22,9 @@ from mock_server.core.events import Event, EventBus
 from mock_server.core.scheduler import Scheduler
 from mock_server.core.store import MemoryStore, Store
 from mock_server.core.tasks import Status, Task, TaskError, Timeline, TimelineSpec
-from mock_server.core.validation import RequestValidator
-from mock_server.faults.rules import TASK_LAYERS, Faults, RequestFacts, apply_task_fault
+from mock_server.core.validation import GenerationRequest, RequestValidator
+from mock_server.faults.decision import NO_FAULTS, Decision
+from mock_server.faults.rules import Faults, apply_task_fault
 from mock_server.results.files import ResultFile, Results
 from mock_server.results.images import ImageCache
 from mock_server.settings.config import Settings
@@ -122,27 +123,18 @@ class Emulator:
         with self.lock:
             return self.accounts.authenticate(authorization)
 
-    def submit(self, account: Account, body: Any, fault_header: str | None = None) -> Task:
-        """Validate, hold the price, create the task and schedule its life — as a task or
-        webhook fault rule may bend it (asked only now, so refused requests use none up)."""
-        request = self.validator.parse(body)
+    def submit(self, account: Account, body: Any, faults: Decision = NO_FAULTS) -> Task:
+        """Validate (unless `body` is a request already validated), hold the price, create the
+        task and schedule its life — bent by the task and webhook actions of the request's
+        fault decision (`faults/decision.py`), which this only carries out."""
+        request = body if isinstance(body, GenerationRequest) else self.validator.parse(body)
         self.scheduler.fire_due()
         with self.lock:
             now = self.clock.now()
             price = self.settings.price_for(request.model, request.input.quality)
             task_id = self._new_task_id()
-            # 402 here: no task, no fault used up. The account is busy until the task ends.
+            # 402 here: no task (the HTTP layer gives the task's fault rules back).
             account = self.accounts.hold(account, price, now, task_id)
-            facts = RequestFacts(
-                "generations",
-                account.key,
-                request.model,
-                request.input.quality,
-                request.input.aspect_ratio,
-                request.input.prompt,
-                fault_header,
-            )
-            faults = self.faults.decide(facts, TASK_LAYERS)
             timeline = self._timeline(request.model, request.input.quality)
             task = Task(
                 task_id=task_id,

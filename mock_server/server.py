@@ -10,6 +10,7 @@ import threading
 from types import TracebackType
 from typing import Any
 
+from mock_server.api.faults import decision_for
 from mock_server.api.requestlog import RequestLog
 from mock_server.app import create_app
 from mock_server.control import Control
@@ -76,9 +77,11 @@ class MockServer:
         return self
 
     def _inline(self, environ: dict[str, Any]) -> bool:
-        """The two hot routes run on the server's loop thread (no hand-off), unless a fault rule
-        may delay or hang them: that must hold up only the request it hits."""
-        if self.emulator.faults.may_hold:
+        """The two hot routes run on the server's loop thread (no hand-off), unless the request's
+        fault decision delays or hangs it: that must hold up only the request it hits. The
+        decision is taken here, once, and kept for the app, so no rule added meanwhile can hold
+        a request that runs on the loop."""
+        if decision_for(self.app, environ).holds:
             return False
         method: str = environ["REQUEST_METHOD"]
         path: str = environ["PATH_INFO"]

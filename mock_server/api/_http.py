@@ -12,6 +12,7 @@ from flask import Response, current_app, jsonify, request
 from mock_server.control import Control
 from mock_server.core import documents
 from mock_server.core.errors import AuthenticationError, InvalidRequestError, NotFoundError
+from mock_server.core.validation import GenerationRequest
 from mock_server.emulator import Emulator
 from mock_server.httpd.requests import valid_host
 
@@ -34,10 +35,20 @@ def _reject_constant(name: str) -> Any:
 
 def json_body() -> Any:
     """The request body parsed as JSON, or a 400 that says what is wrong with it."""
-    if request.mimetype != "application/json":
-        got = request.content_type or "none"
-        raise InvalidRequestError(f"Content-Type must be application/json; got {got}.")
-    raw = request.get_data(cache=True)  # a body over the limit raises 413 here
+    # The mimetype is checked before the body is read: a body over the limit raises 413 there.
+    check_json_type(request.mimetype, request.content_type)
+    return parse_json(request.get_data(cache=True))
+
+
+def check_json_type(mimetype: str, content_type: str | None) -> None:
+    if mimetype != "application/json":
+        raise InvalidRequestError(
+            f"Content-Type must be application/json; got {content_type or 'none'}."
+        )
+
+
+def parse_json(raw: bytes) -> Any:
+    """`raw` parsed as JSON, or a 400 that says what is wrong with it."""
     if not raw.strip():
         raise InvalidRequestError("The request body is empty; send a JSON object.")
     try:
@@ -53,6 +64,20 @@ def json_body() -> Any:
         raise InvalidRequestError(f"The request body is not valid JSON: {exc}.") from None
     except RecursionError:
         raise InvalidRequestError("The request body is nested too deeply.") from None
+
+
+GENERATION_KEY = "seedream_mock.generation"
+
+
+def generation() -> GenerationRequest:
+    """The generation request of this call, validated; validated once, so the fault decision
+    (which needed it first) and the route see the same one."""
+    found: GenerationRequest | InvalidRequestError | None = request.environ.get(GENERATION_KEY)
+    if found is None:
+        found = emulator().validator.parse(json_body())
+    if isinstance(found, InvalidRequestError):
+        raise found
+    return found
 
 
 def base_url() -> str:

@@ -1,21 +1,32 @@
 """Fault injection and rate limiting at the HTTP layer, around the public routes.
 
-Before a public request is handled, the emulator's fault rules decide what (if anything) goes
-wrong: latency is slept here, socket faults cut the connection, HTTP faults answer instead of
-the route (or, with `"when": "after"`, replace its answer — the task was created, the client
-never learns it). Task and webhook faults travel on to `Emulator.submit`.
+The request's fault decision (`faults/decision.py`) is taken once, by `decision_for`: by our
+server before it chooses the thread a request runs on (so a request the decision may hold
+never runs on the loop thread), else by the hook before the request is handled. It is kept in
+the environ; this module only carries out its latency, socket and HTTP actions: latency is slept
+here, socket faults cut the connection, HTTP faults answer instead of the route (or, with
+`"when": "after"`, replace its answer — the task was created, the client never learns it). The
+task and webhook actions go with the request to `Emulator.submit`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
 
-from mock_server.api._http import emulator
+from mock_server.api._http import (
+    GENERATION_KEY,
+    check_json_type,
+    emulator,
+    parse_json,
+)
 from mock_server.api.envelope import error_response
-from mock_server.core.errors import ApiError, RateLimitError, wire_type
-from mock_server.faults.rules import FAULT_HEADER, NO_FAULTS, Decision, RequestFacts
+from mock_server.core.errors import ApiError, InvalidRequestError, RateLimitError, wire_type
+from mock_server.emulator import Emulator
+from mock_server.faults.decision import NO_FAULTS, Decision, decide, facts_for
+from mock_server.faults.rules import FAULT_HEADER, RequestFacts
 from mock_server.httpd import CONNECTION_KEY, Connection
 
 ROUTES = {
@@ -25,49 +36,86 @@ ROUTES = {
 }
 HANG_CAP_SECONDS = 120.0
 APPLIED_HEADER = "X-Mock-Fault-Applied"
-HTTP_LAYERS = frozenset({"http", "socket", "latency"})
+DECISION_KEY = "seedream_mock.faults"
+
+
+def decision_for(app: Flask, environ: dict[str, Any], asked: Request | None = None) -> Decision:
+    """This request's fault decision: taken on the first call, kept in the environ, so every
+    later ask (the server's choice of thread, the hooks, the route) gets the same one. `asked`
+    is the app's own request, when the app is already handling it."""
+    found: Decision | None = environ.get(DECISION_KEY)
+    if found is not None:
+        return found
+    mock: Emulator = app.extensions["seedream_mock"]
+    decision = NO_FAULTS
+    route = _route(app, environ) if mock.faults.active else None
+    if route is not None:
+        decision = decide(mock.faults, _facts(app, mock, route, environ, asked))
+    environ[DECISION_KEY] = decision
+    return decision
 
 
 def current_faults() -> Decision:
-    found: Decision = g.get("faults", NO_FAULTS)
+    found: Decision = request.environ.get(DECISION_KEY, NO_FAULTS)
     return found
 
 
-def _facts(route: str) -> RequestFacts:
-    token = _key_only(route).key
-    body: Any = request.get_json(silent=True) if route == "generations" else None
-    fields = body if isinstance(body, dict) else {}
-
-    def text(name: str) -> str | None:
-        value = fields.get(name)
-        return value if isinstance(value, str) else None
-
-    return RequestFacts(
-        route,
-        token,
-        text("model") or ("seedream/4.5-text-to-image" if fields else None),
-        text("quality") or ("basic" if fields else None),
-        text("aspect_ratio") or ("1:1" if fields else None),
-        text("prompt"),
-        request.headers.get(FAULT_HEADER),
-    )
+def _route(app: Flask, environ: dict[str, Any]) -> str | None:
+    # OPTIONS is the server describing a route, not a call of the API: a rule's `times` and
+    # draws, and the rate limit, are for the calls a client makes.
+    if environ["REQUEST_METHOD"] == "OPTIONS":
+        return None
+    try:
+        endpoint, _ = app.url_map.bind_to_environ(environ).match()
+    except HTTPException:  # no such route (404, 405, a redirect): the app answers it
+        return None
+    return ROUTES.get(str(endpoint))
 
 
-def _key_only(route: str) -> RequestFacts:
-    token = (request.headers.get("Authorization") or "").partition(" ")[2].strip() or None
-    return RequestFacts(route, token)
+def _facts(
+    app: Flask, mock: Emulator, route: str, environ: dict[str, Any], asked: Request | None
+) -> RequestFacts:
+    """From the validated request, when the body is a valid generation; else the route facts."""
+    auth: str = environ.get("HTTP_AUTHORIZATION") or ""
+    key = auth.partition(" ")[2].strip() or None
+    header: str | None = environ.get("HTTP_" + FAULT_HEADER.upper().replace("-", "_"))
+    if route != "generations":
+        return facts_for(route, key, header)
+    try:
+        raw = _body(app, environ, asked)
+    except (InvalidRequestError, HTTPException):  # the route says so, in its turn
+        return facts_for(route, key, header)
+    try:
+        parsed = mock.validator.parse(parse_json(raw))
+    except InvalidRequestError as exc:
+        environ[GENERATION_KEY] = exc  # raised by the route after authentication, as before
+        return facts_for(route, key, header)
+    environ[GENERATION_KEY] = parsed
+    return facts_for(route, key, header, parsed)
+
+
+def _body(app: Flask, environ: dict[str, Any], asked: Request | None) -> bytes:
+    """The body, read so the route can read it again: cached on the app's request, or, before
+    the app has one, read from our server's in-memory input and rewound."""
+    if asked is not None:
+        check_json_type(asked.mimetype, asked.content_type)
+        return asked.get_data(cache=True)
+    ahead = app.request_class(environ)
+    check_json_type(ahead.mimetype, ahead.content_type)
+    stream = environ["wsgi.input"]
+    try:
+        return ahead.get_data(cache=False)
+    finally:
+        stream.seek(0)
 
 
 def _before() -> Response | None:
     route = ROUTES.get(request.endpoint or "")
     if route is None or request.method == "OPTIONS":
-        # OPTIONS is the server describing a route, not a call of the API: a rule's `times` and
-        # draws, and the rate limit, are for the calls a client makes.
         return None
     mock = emulator()
-    facts = _facts(route) if mock.faults.active else _key_only(route)
-    decision = mock.faults.decide(facts, HTTP_LAYERS)
-    g.faults = decision
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    decision = decision_for(app, request.environ, request._get_current_object())  # type: ignore[attr-defined]
     latency = decision.get("latency")
     if latency is not None:
         mock.stopping.wait(latency["delay_ms"] / 1000)
@@ -75,8 +123,9 @@ def _before() -> Response | None:
         action = decision.get(layer)
         if action is not None and action.get("when", "before") == "before":
             return _act(action)
-    if facts.key is not None and route != "files":
-        wait = mock.rate_limiter.wait_seconds(facts.key, mock.clock.now())
+    key = (request.headers.get("Authorization") or "").partition(" ")[2].strip() or None
+    if key is not None and route != "files":
+        wait = mock.rate_limiter.wait_seconds(key, mock.clock.now())
         if wait is not None:
             return _rate_limited(wait)
     return None
@@ -84,13 +133,17 @@ def _before() -> Response | None:
 
 def _after(response: Response) -> Response:
     decision = current_faults()
+    if not decision.actions:
+        return response
     for layer in ("socket", "http"):
         action = decision.get(layer)
         if action is not None and action.get("when") == "after":
             response = _act(action)
             break
-    if decision.actions:
+    if decision.answer_actions:
         response.headers[APPLIED_HEADER] = _applied(decision)
+    if decision.task_rules and g.get("task_id") is None:  # refused after the decision
+        emulator().faults.give_back(decision.task_rules)
     return response
 
 
@@ -98,7 +151,7 @@ def _applied(decision: Decision) -> str:
     """`rule=type` per fired rule (latency with its drawn delay), so a client can tell an
     injected failure from a real one."""
     parts = []
-    for action in decision.actions.values():
+    for action in decision.answer_actions:
         part = f"{action['rule']}={action['type']}"
         if "delay_ms" in action:
             part += f";delay_ms={action['delay_ms']:.1f}"

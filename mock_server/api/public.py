@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from mock_server.api._http import base_url, emulator, json_body
+from mock_server.api._http import base_url, emulator, generation
+from mock_server.api.faults import current_faults
 from mock_server.core import documents
-from mock_server.faults.rules import FAULT_HEADER
 
 public = Blueprint("public", __name__)
 
@@ -15,7 +15,7 @@ public = Blueprint("public", __name__)
 def create_generation() -> Response:
     mock = emulator()
     account = mock.authenticate(request.headers.get("Authorization"))
-    task = mock.submit(account, json_body(), request.headers.get(FAULT_HEADER))
+    task = mock.submit(account, generation(), current_faults())
     g.task_id = task.task_id  # for the request log
     return jsonify(documents.created(task))
 

@@ -3,8 +3,8 @@
 A rule has a match (route, model, quality, aspect ratio, key, prompt substring, or the header
 `X-Mock-Fault: <rule name>`), an action, `times` (how many matches it fires for), a
 `probability` drawn from a generator seeded by the server's seed, and `after_seconds` of mock
-time before it takes effect. Actions act at one of five layers; the HTTP layer carries out the
-http/socket/latency ones, the task machine the task ones, the webhook worker the webhook ones.
+time before it takes effect. Actions act at one of five layers. Which actions a request gets
+is decided once, in `decision.py`; this module keeps the rules and makes the draws.
 """
 
 from __future__ import annotations
@@ -51,9 +51,7 @@ class RequestFacts:
     aspect_ratio: str | None = None
     prompt: str | None = None
     fault_header: str | None = None
-
-
-HOLDING = frozenset({"latency", "hang"})  # actions that keep the request waiting
+    creates_task: bool = False  # a valid generation: task and webhook rules are asked too
 
 
 @dataclass
@@ -90,33 +88,20 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-@dataclass(frozen=True)
-class Decision:
-    """The actions that fire for one request, at most one per layer (the first rule wins)."""
-
-    actions: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def get(self, layer: str) -> dict[str, Any] | None:
-        return self.actions.get(layer)
-
-
-NO_FAULTS = Decision()
-TASK_LAYERS = frozenset({"task", "webhook"})
-
-
 class Faults:
-    """The rule registry. Matching and the seeded draws happen under one lock, so the same
-    requests in the same order give the same outcomes on every run with the same seed."""
+    """The rule registry. Matching and the seeded draws happen under `lock`, which the one
+    decision (`decision.decide`) holds for a whole request, so the same requests in the same
+    order give the same outcomes on every run with the same seed."""
 
     def __init__(self, seed: int | None, now: Callable[[], float]) -> None:
         self._seed = seed
         self._now = now
         self._rng = random.Random(seed)
         self._rules: dict[str, FaultRule] = {}
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
 
     def add(self, rule: FaultRule) -> FaultRule:
-        with self._lock:
+        with self.lock:
             if rule.name in self._rules:
                 raise ConflictError(f"A fault rule named {rule.name!r} exists already.", "name")
             rule.created_at = self._now()
@@ -124,7 +109,7 @@ class Faults:
             return rule
 
     def remove(self, name: str) -> None:
-        with self._lock:
+        with self.lock:
             if self._rules.pop(name, None) is None:
                 raise NotFoundError(f"No fault rule named {name!r}.", "name")
 
@@ -132,45 +117,44 @@ class Faults:
     def active(self) -> bool:
         return bool(self._rules)
 
-    @property
-    def may_hold(self) -> bool:
-        """Some rule may keep a request waiting (a latency or a hang): such requests need a
-        thread of their own, so they hold up nobody else."""
-        with self._lock:
-            return any(r.action["type"] in HOLDING for r in self._rules.values())
-
     def rules(self) -> list[FaultRule]:
-        with self._lock:
+        with self.lock:
             return list(self._rules.values())
 
     def clear(self, seed: int | None = None) -> None:
         """No rules, and the generator back at its seed (so a reset run repeats exactly); a
         scenario may bring a seed of its own."""
-        with self._lock:
+        with self.lock:
             self._rules.clear()
             self._rng = random.Random(self._seed if seed is None else seed)
 
-    def decide(self, facts: RequestFacts, layers: frozenset[str]) -> Decision:
-        """The actions that fire for a request, among rules of the given layers only: the HTTP
-        layer asks for http/socket/latency before handling; task and webhook rules are asked
-        only once a task is really being created, so nothing else uses them up."""
-        if not self._rules:
-            return NO_FAULTS
+    def choose(self, facts: RequestFacts, layers: frozenset[str]) -> dict[str, dict[str, Any]]:
+        """The first rule of each of `layers` that fires for `facts` (counted as fired, its
+        probability drawn), as an action naming its rule. Call with `lock` held."""
         now = self._now()
         chosen: dict[str, dict[str, Any]] = {}
-        with self._lock:
-            for rule in self._rules.values():
-                if rule.layer not in layers or rule.layer in chosen:
-                    continue
-                if not rule.matches(facts, now):
-                    continue
-                if rule.probability < 1.0 and self._rng.random() >= rule.probability:
-                    continue
-                rule.fired += 1
-                chosen[rule.layer] = {**rule.action, "rule": rule.name}
-                if rule.layer == "latency":
-                    chosen["latency"]["delay_ms"] = self._delay_ms(rule.action)
-        return Decision(chosen) if chosen else NO_FAULTS
+        for rule in self._rules.values():
+            if rule.layer not in layers or rule.layer in chosen:
+                continue
+            if not rule.matches(facts, now):
+                continue
+            if rule.probability < 1.0 and self._rng.random() >= rule.probability:
+                continue
+            rule.fired += 1
+            chosen[rule.layer] = {**rule.action, "rule": rule.name}
+            if rule.layer == "latency":
+                chosen["latency"]["delay_ms"] = self._delay_ms(rule.action)
+        return chosen
+
+    def give_back(self, names: list[str]) -> None:
+        """Un-count rules chosen for a task that was never created (a 401, 429 or 402 after the
+        decision): a task rule fires for tasks, so a refused request uses none of its `times`.
+        Its probability draw stays drawn: the sequence of draws depends on requests alone."""
+        with self.lock:
+            for name in names:
+                rule = self._rules.get(name)
+                if rule is not None and rule.fired > 0:
+                    rule.fired -= 1
 
     def _delay_ms(self, action: dict[str, Any]) -> float:
         """One draw of a latency action's distribution (called under the lock: repeatable)."""
