@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, emulator: Emulator | None = Non
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     emulator = emulator or Emulator(settings)
     app.extensions["seedream_mock"] = emulator
-    app.extensions["seedream_mock.control"] = Control(emulator)
+    app.extensions["seedream_mock.control"] = Control.of(emulator)
     app.extensions[STARTED_KEY] = monotonic()
     app.register_blueprint(public)
     app.register_blueprint(files)

@@ -6,7 +6,9 @@ operation takes the state lock itself and returns plain documents.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mock_server import runtime
 from mock_server.billing.keys import Account
@@ -15,6 +17,7 @@ from mock_server.core.clock import MAX_READING, iso
 from mock_server.core.errors import InvalidRequestError
 from mock_server.core.paging import page
 from mock_server.core.tasks import Status, TaskError
+from mock_server.core.validation import callback_url_pattern
 from mock_server.faults import scenarios
 from mock_server.faults.scenarios import ScenarioError
 from seedream_contracts.loader import first_error
@@ -24,10 +27,24 @@ if TYPE_CHECKING:
 
 
 class Control:
-    """What the control API can do to one emulator."""
+    """What the control API can do to one emulator: the only door to its /_mock/ state, for the
+    blueprints and the pytest handle alike. `Control.of` gives the one Control of an emulator,
+    so every app and server around it shares it."""
+
+    _of: ClassVar[weakref.WeakKeyDictionary[Emulator, Control]] = weakref.WeakKeyDictionary()
+    _of_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, mock: Emulator) -> None:
         self.mock = mock
+
+    @classmethod
+    def of(cls, mock: Emulator) -> Control:
+        """The Control of `mock`, made on first use."""
+        with cls._of_lock:
+            found = cls._of.get(mock)
+            if found is None:
+                found = cls._of[mock] = cls(mock)
+            return found
 
     def _note(self, edit: str) -> None:
         """Remember a change to the start state, so `GET /_mock/scenarios` can say the loaded
@@ -39,6 +56,9 @@ class Control:
     def reset(self) -> None:
         """Back to the start state (see `runtime.reset`)."""
         runtime.reset(self.mock)
+
+    def clock_mode(self) -> str:
+        return self.mock.clock.state().mode
 
     def clock_document(self) -> dict[str, Any]:
         return documents.clock(self.mock.clock.state(), self.mock.scheduler.pending())
@@ -226,6 +246,16 @@ class Control:
     def fail(self, task_id: str, error: TaskError) -> None:
         """End a running task now, failed with `error`."""
         self.mock.force(task_id, Status.FAILED, error)
+
+    def scenarios(self) -> dict[str, Any]:
+        """The scenario in force, what control calls changed since, and the shipped library."""
+        with self.mock.lock:
+            loaded, edited = self.mock.scenario, list(self.mock.edits)
+        return {"loaded": loaded, "edited": edited, "library": scenarios.library()}
+
+    def callback_url_pattern(self) -> str | None:
+        """The pattern a callback URL must match on this server (for the OpenAPI document)."""
+        return callback_url_pattern(self.mock.settings.callback_hosts)
 
     def load_scenario(self, document: Any) -> dict[str, Any]:
         checked = scenarios.check(document, "scenario")

@@ -37,7 +37,7 @@ class MockServer:
         generated = self.settings.control_token != given.control_token
         self.generated_token = self.settings.control_token if generated else None
         self.emulator = Emulator(self.settings)
-        self.control = Control(self.emulator)  # the door to /_mock/ operations in process
+        self.control = Control.of(self.emulator)  # the door to /_mock/, shared with the app
         self.app = create_app(self.settings, self.emulator)
         self._server: HttpServer | None = None
         self._thread: threading.Thread | None = None

@@ -8,7 +8,6 @@ from flask import Blueprint, Response, jsonify, request
 
 from mock_server.api._http import (
     base_url,
-    emulator,
     guard_control,
     json_body,
     mock_control,
@@ -19,7 +18,6 @@ from mock_server.core import documents
 from mock_server.core.clock import CLOCK_MODES, parse_iso
 from mock_server.core.errors import InvalidRequestError
 from mock_server.core.tasks import TaskError
-from mock_server.core.validation import callback_url_pattern
 from seedream_contracts import openapi
 
 control = Blueprint("control", __name__, url_prefix="/_mock")
@@ -58,7 +56,7 @@ def read_clock() -> Response:
 @control.post("/clock")
 def set_clock() -> Response:
     body = _body()
-    mode = body.get("mode", emulator().clock.state().mode)
+    mode = body.get("mode", mock_control().clock_mode())
     if mode not in CLOCK_MODES:
         raise InvalidRequestError(f"mode must be one of {', '.join(CLOCK_MODES)}.", "mode")
     speed = _number(body, "speed") if "speed" in body else None
@@ -140,5 +138,5 @@ def fail_task(task_id: str) -> Response:
 @control.get("/openapi.json")
 def openapi_document() -> Response:
     """The public API's OpenAPI 3.1 document, with this server as its server URL."""
-    pattern = callback_url_pattern(emulator().settings.callback_hosts)
+    pattern = mock_control().callback_url_pattern()
     return jsonify(openapi.document(base_url().rstrip("/"), pattern))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from mock_server.api._http import emulator, guard_control, json_body, mock_control, page_args, paged
+from mock_server.api._http import guard_control, json_body, mock_control, page_args, paged
 from mock_server.core import documents
 from mock_server.core.errors import InvalidRequestError
 from mock_server.core.tasks import Status
@@ -80,10 +80,7 @@ def list_tasks() -> Response:
 
 @control_faults.get("/scenarios")
 def list_scenarios() -> Response:
-    mock = emulator()
-    return _ok(
-        {"loaded": mock.scenario, "edited": list(mock.edits), "library": scenarios.library()}
-    )
+    return _ok(mock_control().scenarios())
 
 
 @control_faults.post("/scenarios")

@@ -3,7 +3,8 @@
 CI scripts, compose health checks and wait-for tools need one URL that answers 200 as soon as
 the server serves, whatever its flags. So this blueprint has no control guard: it answers with
 `--no-control` and without `X-Mock-Token`. That is safe only because it tells nothing a client
-could use against the server — no key, no token, no state beyond the clock's mode. The fault
+could use against the server — no key, no token, no state beyond the clock's mode (read
+through `Control`, like every /_mock/ route). The fault
 hooks act on the public routes only, so no rule ever delays or breaks it either.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 
 from mock_server import __version__
-from mock_server.api._http import emulator
+from mock_server.api._http import mock_control
 from mock_server.core import documents
 from mock_server.core.clock import monotonic
 
@@ -29,7 +30,7 @@ def health() -> Response:
         documents.success(
             {
                 "version": __version__,
-                "clock": emulator().clock.state().mode,
+                "clock": mock_control().clock_mode(),
                 "uptime_seconds": round(monotonic() - started, 3),
                 "ready": True,
             }

@@ -20,6 +20,7 @@ from mock_server.api._http import (
     GENERATION_KEY,
     check_json_type,
     emulator,
+    mock_control,
     parse_json,
 )
 from mock_server.api.envelope import error_response
@@ -160,8 +161,8 @@ def _applied(decision: Decision) -> str:
 
 
 def _rate_limited(wait: int) -> Response:
-    limit = emulator().rate_limiter.limit
-    rate = f"{limit.rps:g} requests/s, bursts of {limit.burst}" if limit else "the limit"
+    limit = mock_control().rate_limit()
+    rate = f"{limit['rps']:g} requests/s, bursts of {limit['burst']}" if limit else "the limit"
     return error_response(
         RateLimitError(
             f"Too many requests for this API key ({rate}); retry after {wait} s.",

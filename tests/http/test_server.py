@@ -165,3 +165,16 @@ def test_reset_forgets_tasks(serve: Serve) -> None:
     task_id = api.create({"prompt": "p"}).expect(200, "create_response")["data"]["task_id"]
     api.request("POST", "/_mock/reset").expect_json(200)
     api.task(task_id).expect(404, "error")
+
+
+def test_one_control_per_emulator_is_shared_by_the_server_and_its_apps() -> None:
+    from mock_server.app import create_app
+
+    server = MockServer()
+    try:
+        again = create_app(emulator=server.emulator)
+        assert server.control is server.app.extensions["seedream_mock.control"]
+        assert again.extensions["seedream_mock.control"] is server.control
+        assert create_app().extensions["seedream_mock.control"] is not server.control
+    finally:
+        server.emulator.stop()
