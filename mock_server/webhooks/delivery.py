@@ -9,7 +9,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from mock_server.core import documents
 from mock_server.core.clock import Clock, monotonic
 from mock_server.core.errors import NotFoundError
 from mock_server.core.events import Event, EventBus
@@ -17,6 +16,7 @@ from mock_server.core.scheduler import Scheduler
 from mock_server.core.store import Store
 from mock_server.settings.config import Settings
 from mock_server.settings.values import standard_key
+from mock_server.webhooks.creation import first_attempt, new_delivery
 from mock_server.webhooks.log import DeliveryLog
 from mock_server.webhooks.records import ENDED, Attempt, Delivery, DeliveryState
 from mock_server.webhooks.sender import AttemptResult, post
@@ -73,20 +73,13 @@ class Webhooks:
         task = self.store.task(event.task_id)
         if task is None or task.callback_url is None:
             return
-        data = documents.task_data(
+        delivery = new_delivery(
             task,
-            event.at,
-            self._base_url(),
-            self.settings.image_lifetime_seconds,
-        )
-        delivery = Delivery(
+            task.callback_url,
+            event,
+            base_url=self._base_url(),
+            lifetime=self.settings.image_lifetime_seconds,
             event_id=self._new_id(),
-            task_id=task.task_id,
-            key=task.key,
-            url=task.callback_url,
-            event=event.kind,
-            body=documents.to_json_bytes(documents.success(data)),
-            created_at=event.at,
             epoch=self._epoch,
         )
         self._start(delivery, task.webhook_faults[0] if task.webhook_faults else None, event.at)
@@ -95,24 +88,13 @@ class Webhooks:
 
     def _start(self, delivery: Delivery, fault: dict[str, Any] | None, at: float) -> None:
         """Schedule the first attempt, as a webhook-layer fault rule on the task bends it."""
-        kind = fault["type"] if fault else None
-        if fault is not None:
-            delivery.note = f"fault rule {fault['rule']!r}: {kind}"
-        if kind == "webhook_drop":
-            delivery.state = DeliveryState.DROPPED
-            return
-        if kind == "webhook_reorder":
-            delivery.state = DeliveryState.HELD
+        first = first_attempt(delivery, fault, at)
+        if first.held_until is not None:
             self._held.append(delivery.event_id)
-            hold = float(fault.get("max_hold_seconds", 60.0)) if fault else 60.0
-            delivery.next_attempt_at = at + hold
-            self.scheduler.schedule(at + hold, lambda due: self._release(delivery.event_id))
-            return
-        if fault is not None and kind == "webhook_duplicate":
-            delivery.duplicates = int(fault.get("copies", 2)) - 1
-        delivery.bad_signature = kind == "webhook_bad_signature"
-        delay = float(fault.get("seconds", 0.0)) if fault and kind == "webhook_delay" else 0.0
-        self._schedule(delivery, at + delay)
+            delivery.next_attempt_at = first.held_until
+            self.scheduler.schedule(first.held_until, lambda due: self._release(delivery.event_id))
+        elif first.send_at is not None:
+            self._schedule(delivery, first.send_at)
 
     def _release_held(self, after: Delivery) -> None:
         """Another callback has gone out: send the held ones now, so they arrive after it."""
