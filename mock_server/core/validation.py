@@ -2,29 +2,27 @@
 
 The contract schema (seedream_contracts/schemas/generation_request.schema.json) says most of
 it; this module adds what a schema cannot: the configured prompt cap, the alias resolution,
-the callback URL's wire form (callback_urls.py) and the callback host allow-list. When a body
-breaks several rules, the first field in FIELD_ORDER wins, so the same body always gets the
-same error.
+the callback URL's wire form (callback_urls.py) and the callback host allow-list. Which error
+a body that breaks several rules gets, and in what words, is field_errors.py's.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from typing import Any
 from urllib.parse import urlsplit
 
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator
 
 from mock_server.core.callback_urls import CallbackUrlError, normalise
 from mock_server.core.errors import InvalidRequestError
+from mock_server.core.field_errors import explain, preview
 from mock_server.core.tasks import EDIT, TEXT_TO_IMAGE, TaskInput
 from seedream_contracts.loader import compile_schema, load_schema
 
-FIELD_ORDER = ("prompt", "model", "aspect_ratio", "quality", "image_urls", "callback_url")
 ALIAS = "seedream-4-5"
 
 
@@ -50,7 +48,7 @@ class RequestValidator:
     def parse(self, body: Any) -> GenerationRequest:
         errors = list(self._validator.iter_errors(body))
         if errors:
-            raise _explain(min(errors, key=_rank), body, self.max_prompt_chars)
+            raise explain(errors, body, self.max_prompt_chars)
         model = _resolve_model(body.get("model"), body.get("image_urls"))
         callback_url = body.get("callback_url")
         if callback_url is not None:
@@ -71,7 +69,7 @@ class RequestValidator:
             sendable = normalise(url)
         except CallbackUrlError as exc:
             raise InvalidRequestError(
-                f"callback_url {exc}: {_preview(url)}.", "callback_url"
+                f"callback_url {exc}: {preview(url)}.", "callback_url"
             ) from None
         if not callback_host_allowed(sendable, self.callback_hosts):
             raise InvalidRequestError(
@@ -117,97 +115,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _field(error: ValidationError) -> str | None:
-    if error.absolute_path:
-        return str(error.absolute_path[0])
-    if error.validator == "required" and isinstance(error.instance, dict):
-        required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
-        missing = [f for f in required if f not in error.instance]
-        return str(missing[0]) if missing else None
-    return None
-
-
-def _rank(error: ValidationError) -> tuple[int, int]:
-    name = _field(error)
-    if name is None:
-        return (-1, 0)  # the body itself is wrong: say that first
-    position = FIELD_ORDER.index(name) if name in FIELD_ORDER else len(FIELD_ORDER)
-    return (position, len(error.absolute_path))
-
-
-def _explain(error: ValidationError, body: Any, max_prompt: int) -> InvalidRequestError:
-    name = _field(error)
-    if name is None:
-        return InvalidRequestError(
-            f"The request body must be a JSON object, not {_json_kind(body)}."
-        )
-    value = error.instance
-    kind = error.validator
-    if kind == "required":
-        if name == "image_urls":
-            text = "image_urls is required for model seedream/4.5-edit: give 1 to 14 image URLs."
-        else:
-            text = f"{name} is required."
-    elif name == "prompt":
-        text = _explain_prompt(kind, value, max_prompt)
-    elif name in ("model", "aspect_ratio", "quality"):
-        allowed: list[Any] = list(error.validator_value)  # type: ignore[arg-type]
-        choices = ", ".join(str(v) for v in allowed if v is not None)
-        text = f"{name} must be one of {choices}; got {json.dumps(value)}."
-    elif name == "image_urls":
-        text = _explain_image_urls(error)
-    else:
-        text = (
-            f"{name} must be an absolute http(s) URL of at most 2048 characters; "
-            f"got {_preview(value)}."
-        )
-    return InvalidRequestError(text, name)
-
-
-def _explain_prompt(kind: Any, value: Any, max_prompt: int) -> str:
-    if kind == "type":
-        return f"prompt must be a string; got {_preview(value)}."
-    if kind == "maxLength":
-        return f"prompt must be at most {max_prompt} characters; got {len(value)}."
-    return "prompt must not be empty or only whitespace."
-
-
-def _explain_image_urls(error: ValidationError) -> str:
-    path = list(error.absolute_path)
-    if len(path) > 1:
-        return (
-            f"image_urls[{path[1]}] must be an absolute http(s) URL of at most 2048 characters; "
-            f"got {_preview(error.instance)}."
-        )
-    if error.validator == "minItems":
-        return "image_urls must hold at least 1 image URL for an edit."
-    if error.validator == "maxItems":
-        count = len(error.instance) if isinstance(error.instance, list) else 0
-        return f"image_urls holds {count} URLs; at most 14 are allowed."
-    return f"image_urls must be an array of image URLs; got {_preview(error.instance)}."
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else "an object"
-
-
-def _preview(value: Any) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (RecursionError, ValueError):
-        return "a deeply nested value"
-
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # "Not whitespace" as ECMAScript and Python agree: \\S differs on \\x1c-\\x1f, \\x85, \\ufeff.
