@@ -1,9 +1,10 @@
 """Drift: how the answers a target really gave differ, field by field, from the contract.
 
-Every JSON answer (and callback) the suite sees is walked against its schema: each field the
-schema names is recorded as seen as expected, missing, of a different type or outside its enum;
-fields the schema does not name are recorded as extra. The [G] items of contracts/README.md
-are then confirmed (always as expected), refuted (ever different) or left unobserved.
+Every JSON answer (and callback) the suite sees is walked against its schema (schema_walk.py):
+each field the schema names is recorded as seen as expected, missing, of a different type or
+outside its enum; fields the schema does not name are recorded as extra. The [G] items of
+contracts/README.md are then confirmed (always as expected), refuted (ever different) or left
+unobserved.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seedream_contracts.loader import load_schema, validator
+from seedream_contracts.schema_walk import walk
 
 VERDICTS = ("ok", "missing", "extra", "type", "enum")
-_TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
 
 # [G] items a run can settle: (schema, field path, what we guessed).
 GUESSES: tuple[tuple[str, str, str], ...] = (
@@ -136,80 +137,6 @@ def _credits_spent(observations: list[Observation]) -> int:
             except (ValueError, AttributeError, TypeError):
                 continue
     return sum(spent.values())
-
-
-def walk(
-    schema: dict[str, Any], value: Any, owner: str, path: str = ""
-) -> list[tuple[str, str, Any]]:
-    """(field path, verdict, value) for every field the schema names, and every extra one.
-    `owner` is the schema file that `#/$defs/…` references inside `schema` belong to."""
-    node, owner = _resolve(schema, owner)
-    found: list[tuple[str, str, Any]] = []
-    properties = node.get("properties")
-    if not isinstance(properties, dict) or not isinstance(value, dict):
-        return found
-    for name, sub in properties.items():
-        where = f"{path}.{name}" if path else name
-        if name not in value:
-            found.append((where, "missing", None))
-            continue
-        child, child_owner = _branch(*_resolve(sub, owner), value[name])
-        found.append((where, _verdict(child, value[name]), value[name]))
-        if isinstance(value[name], dict):
-            found += walk(child, value[name], child_owner, where)
-    for name in value:
-        if name not in properties:
-            where = f"{path}.{name}" if path else name
-            found.append((where, "extra", value[name]))
-    return found
-
-
-def _resolve(node: dict[str, Any], owner: str) -> tuple[dict[str, Any], str]:
-    """Follow `$ref`s (within a file and across files) to the node that has the shape."""
-    while True:
-        if "$ref" in node:
-            ref = node["$ref"]
-            if ref.startswith("#/$defs/"):
-                node = load_schema(owner)["$defs"][ref.removeprefix("#/$defs/")]
-            else:
-                owner = ref.removesuffix(".schema.json")
-                node = load_schema(owner)
-            continue
-        refs = [p for p in node.get("allOf", []) if "$ref" in p]
-        if "properties" not in node and refs:
-            node = refs[0]
-            continue
-        return node, owner
-
-
-def _branch(node: dict[str, Any], owner: str, value: Any) -> tuple[dict[str, Any], str]:
-    """For `anyOf` (a shape or null), the branch the value is meant to follow."""
-    options = [_resolve(option, owner) for option in node.get("anyOf", [])]
-    for resolved, where in options:
-        if (resolved.get("type") == "null") == (value is None):
-            return resolved, where
-    return options[0] if options else (node, owner)
-
-
-def _verdict(node: dict[str, Any], value: Any) -> str:
-    kinds = node.get("type")
-    if kinds is not None:
-        allowed = kinds if isinstance(kinds, list) else [kinds]
-        if not any(_is(value, kind) for kind in allowed):
-            return "type"
-    if "enum" in node and value not in node["enum"]:
-        return "enum"
-    if "const" in node and value != node["const"]:
-        return "enum"
-    return "ok"
-
-
-def _is(value: Any, kind: str) -> bool:
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, _TYPES.get(kind, object))
 
 
 def _summary(
