@@ -10,7 +10,6 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from mock_server import runtime
 from mock_server.billing.keys import Account
 from mock_server.core import documents
 from mock_server.core.clock import MAX_READING, iso
@@ -20,6 +19,7 @@ from mock_server.core.tasks import Status, TaskError
 from mock_server.core.validation import callback_url_pattern
 from mock_server.faults import scenarios
 from mock_server.faults.scenarios import ScenarioError
+from mock_server.runtime import edits
 from seedream_contracts.loader import first_error
 
 if TYPE_CHECKING:
@@ -46,16 +46,9 @@ class Control:
                 found = cls._of[mock] = cls(mock)
             return found
 
-    def _note(self, edit: str) -> None:
-        """Remember a change to the start state, so `GET /_mock/scenarios` can say the loaded
-        scenario is no longer all there is (the last 50 are kept)."""
-        with self.mock.lock:
-            self.mock.edits.append(edit)
-            del self.mock.edits[:-50]
-
     def reset(self) -> None:
-        """Back to the start state (see `runtime.reset`)."""
-        runtime.reset(self.mock)
+        """Back to the start state: the settings, then the start scenario (--scenario), if any."""
+        self.mock.reset(self.mock.runtime.start_scenario)
 
     def clock_mode(self) -> str:
         return self.mock.clock.state().mode
@@ -65,8 +58,7 @@ class Control:
 
     def set_clock(self, mode: str, speed: float | None) -> None:
         """Switch mode and speed; a speed out of range is a 400 naming `speed`, nothing changed."""
-        runtime.set_clock(self.mock, mode, speed)
-        self._note(f"clock set to {mode}" + (f" x{speed:g}" if speed else ""))
+        self.mock.runtime.edit(edits.SetClock(mode, speed))
 
     def advance_clock(self, seconds: float) -> None:
         """Move time forward, firing every event due on the way before returning. Seconds that
@@ -101,25 +93,20 @@ class Control:
             return documents.ledger(self.mock.accounts.get(key))
 
     def create_key(self, key: str, credits: int | None) -> Account:
+        grant = self.mock.settings.default_credits if credits is None else credits
         with self.mock.lock:
-            grant = self.mock.settings.default_credits if credits is None else credits
-            if grant < 0:
-                raise InvalidRequestError("credits must not be negative.", "credits")
-            account = self.mock.accounts.create(key, grant)
-        self._note(f"key {key} created with {grant} credits")
-        return account
+            self.mock.runtime.edit(edits.CreateKey(key, grant))
+            return self.mock.accounts.get(key)
 
     def grant(self, key: str, amount: int) -> dict[str, Any]:
         with self.mock.lock:
-            ledger = documents.ledger(self.mock.accounts.grant(key, amount))
-        self._note(f"{amount} credits granted to {key}")
-        return ledger
+            self.mock.runtime.edit(edits.Grant(key, amount))
+            return documents.ledger(self.mock.accounts.get(key))
 
     def revoke(self, key: str) -> dict[str, Any]:
         with self.mock.lock:
-            ledger = documents.ledger(self.mock.accounts.revoke(key))
-        self._note(f"key {key} revoked")
-        return ledger
+            self.mock.runtime.edit(edits.Revoke(key))
+            return documents.ledger(self.mock.accounts.get(key))
 
     def deliveries(
         self,
@@ -159,17 +146,16 @@ class Control:
         if problem is not None:
             raise ScenarioError(problem[1], problem[0] or None)
         scenarios.check_rule(document)
-        added = self.mock.faults.add(scenarios.rule_from(document))
-        self._note(f"fault rule {added.name} added")
-        return documents.fault_rule(added)
+        with self.mock.lock:
+            self.mock.runtime.edit(edits.AddRule(dict(document)))
+            added = next(r for r in self.mock.faults.rules() if r.name == document["name"])
+            return documents.fault_rule(added)
 
     def remove_fault(self, name: str) -> None:
-        self.mock.faults.remove(name)
-        self._note(f"fault rule {name} removed")
+        self.mock.runtime.edit(edits.RemoveRule(name))
 
     def clear_faults(self) -> None:
-        self.mock.faults.clear()
-        self._note("every fault rule removed")
+        self.mock.runtime.edit(edits.ClearRules())
 
     def faults(self, limit: int | None = None, before: str | None = None) -> list[dict[str, Any]]:
         """Fault rules in the order added; up to `limit` after the rule named `before`."""
@@ -181,8 +167,7 @@ class Control:
         return None if limit is None else {"rps": limit.rps, "burst": limit.burst}
 
     def set_rate_limit(self, document: Any) -> dict[str, Any] | None:
-        self.load_part({"rate_limit": document})
-        self._note("rate limit " + ("lifted" if document is None else "set"))
+        self._edit_part({"rate_limit": document})
         return self.rate_limit()
 
     def timelines(self) -> list[dict[str, Any]]:
@@ -194,23 +179,20 @@ class Control:
                     "pending_seconds": spec.pending_seconds,
                     "processing_seconds": list(spec.processing_seconds),
                 }
-                for (model, quality), spec in self.mock.timelines.items()
+                for (model, quality), spec in self.mock.runtime.timelines.items()
             ]
 
     def set_timeline(self, document: Any) -> list[dict[str, Any]]:
-        self.load_part({"timelines": [document]})
-        self._note("timeline set")
+        self._edit_part({"timelines": [document]})
         return self.timelines()
 
     def clear_timelines(self) -> None:
-        with self.mock.lock:
-            self.mock.timelines.clear()
-        self._note("timelines cleared")
+        self.mock.runtime.edit(edits.ClearTimelines())
 
-    def load_part(self, part: dict[str, Any]) -> None:
-        """Apply one section of a scenario on top of the current state (checked first)."""
+    def _edit_part(self, part: dict[str, Any]) -> None:
+        """One section of a scenario, checked as a scenario checks it, made as its edits."""
         checked = scenarios.check({"name": "control-api", "description": "-", **part}, "body")
-        runtime.apply_part(self.mock, checked)
+        self.mock.runtime.edit(*edits.scenario_edits(checked))
 
     def tasks(
         self,
@@ -250,7 +232,7 @@ class Control:
     def scenarios(self) -> dict[str, Any]:
         """The scenario in force, what control calls changed since, and the shipped library."""
         with self.mock.lock:
-            loaded, edited = self.mock.scenario, list(self.mock.edits)
+            loaded, edited = self.mock.runtime.scenario, list(self.mock.runtime.edits)
         return {"loaded": loaded, "edited": edited, "library": scenarios.library()}
 
     def callback_url_pattern(self) -> str | None:
@@ -259,5 +241,5 @@ class Control:
 
     def load_scenario(self, document: Any) -> dict[str, Any]:
         checked = scenarios.check(document, "scenario")
-        runtime.load(self.mock, checked)
+        self.mock.reset(checked)  # the settings, then this scenario: no start scenario under it
         return {"loaded": checked["name"], "description": checked["description"]}

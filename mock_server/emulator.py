@@ -14,19 +14,20 @@ from typing import Any
 
 from mock_server.billing.accounts import Accounts
 from mock_server.billing.keys import Account
-from mock_server.billing.ratelimit import RateLimiter
 from mock_server.core import documents, ids
 from mock_server.core.clock import Clock
 from mock_server.core.errors import ConflictError, NotFoundError
 from mock_server.core.events import Event, EventBus
 from mock_server.core.scheduler import Scheduler
 from mock_server.core.store import MemoryStore, Store
-from mock_server.core.tasks import Status, Task, TaskError, Timeline, TimelineSpec
+from mock_server.core.tasks import Status, Task, TaskError, Timeline
 from mock_server.core.validation import GenerationRequest, RequestValidator
 from mock_server.faults.decision import NO_FAULTS, Decision
-from mock_server.faults.rules import Faults, apply_task_fault
+from mock_server.faults.rules import apply_task_fault
 from mock_server.results.files import ResultFile, Results
 from mock_server.results.images import ImageCache
+from mock_server.runtime.edits import start_edits
+from mock_server.runtime.state import RuntimeState
 from mock_server.settings.config import Settings
 from mock_server.webhooks.delivery import Webhooks
 
@@ -69,16 +70,19 @@ class Emulator:
             self.result_base,
             self._new_event_id,
         )
-        self.faults = Faults(settings.seed, self.clock.now)
         self.stopping = threading.Event()  # ends injected hangs and latencies at shutdown
-        self.rate_limiter = RateLimiter(settings.rate_limit)
-        self.timelines: dict[tuple[str, str], TimelineSpec] = {}
-        self.scenario: str | None = None  # the name of the scenario in force
-        # What control calls changed since the settings or the scenario were put in force.
-        self.edits: list[str] = []
-        self.start_scenario: dict[str, Any] | None = None  # what a reset returns to
+        # Clock mode, timelines, rules, rate limit, webhook policy: changed only through this.
+        self.runtime = RuntimeState(
+            settings, self.lock, self.clock, self.scheduler, self.webhooks, self.accounts
+        )
+        self.faults, self.rate_limiter = self.runtime.faults, self.runtime.rate_limiter
         with self.lock:
             self.accounts.seed()
+
+    @property
+    def scenario(self) -> str | None:
+        """The name of the scenario in force (read from `runtime`, which holds it)."""
+        return self.runtime.scenario
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -91,10 +95,9 @@ class Emulator:
         self.scheduler.stop()
         self.webhooks.shutdown()
 
-    def reset_to_settings(self) -> None:
-        """No tasks, configured keys with fresh grants, the configured clock mode, no fault
-        rules. The clock reading itself never goes backwards. (`Control.reset` then puts the
-        start scenario back in force.)"""
+    def reset(self, scenario: dict[str, Any] | None) -> None:
+        """No tasks, configured keys with fresh grants, and the runtime state of the settings,
+        then of a checked `scenario` (if any). The clock reading itself never goes backwards."""
         # Attempts in flight are not waited for: the receiver may be the one calling reset.
         # They find their delivery forgotten and record nothing (`Webhooks._current`).
         with self.lock:
@@ -105,17 +108,11 @@ class Emulator:
             self._rng = random.Random(self.settings.seed)
             self._task_ids.new_epoch()
             self._event_ids.new_epoch()
-            self.faults.clear()
-            self.rate_limiter.configure(self.settings.rate_limit)
-            self.timelines.clear()
-            self.webhooks.schedule = self.settings.webhook_schedule
-            self.webhooks.timeout = self.settings.webhook_timeout
-            self.scenario = None
-            self.edits.clear()
-            self.clock.configure(self.settings.clock, self.settings.speed)
             self.accounts.seed()
-            self.scheduler.wake()
             self.events.publish(Event("state.reset", self.clock.now()))
+            name = None if scenario is None else scenario["name"]
+            self.runtime.put_in_force(name, start_edits(self.settings, scenario))
+            self.scheduler.wake()
 
     # -- public API --------------------------------------------------------------------------
 
@@ -194,15 +191,7 @@ class Emulator:
         return ids.event_id(self._event_ids.next())
 
     def _timeline(self, model: str, quality: str) -> Timeline:
-        """Drawn from the most specific timeline set for (model, quality), else the settings."""
-        spec = next(
-            (
-                self.timelines[k]
-                for k in ((model, quality), (model, "*"), ("*", quality), ("*", "*"))
-                if k in self.timelines
-            ),
-            TimelineSpec(self.settings.pending_seconds, self.settings.processing_seconds),
-        )
+        spec = self.runtime.timeline_for(model, quality)
         low, high = spec.processing_seconds
         return Timeline(spec.pending_seconds, round(self._rng.uniform(low, high), 3))
 

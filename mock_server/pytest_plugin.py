@@ -67,7 +67,8 @@ def seedream_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     if scenario:
         from mock_server.faults import scenarios
 
-        server.emulator.start_scenario = scenarios.read_file(_from_ini(pytestconfig, scenario))
+        start = scenarios.read_file(_from_ini(pytestconfig, scenario))
+        server.emulator.runtime.start_scenario = start
     server.start()
     yield server
     server.stop()

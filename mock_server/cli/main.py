@@ -64,7 +64,7 @@ def banner(server: MockServer) -> str:
             f"  clock:       {clock.mode}{speed}",
             f"  control API: {control}",
             *_control_access(server),
-            f"  scenario:    {server.emulator.scenario or 'none'}",
+            f"  scenario:    {server.emulator.runtime.scenario or 'none'}",
             "Try it:",
             f"  curl -X POST {url}/api/v1/images/generations \\",
             f'    -H "Authorization: Bearer {key}" -H "Content-Type: application/json" \\',
@@ -124,7 +124,7 @@ def _start(args: argparse.Namespace) -> MockServer:
     if scenario is not None:
         reference, where = scenario
         try:
-            server.emulator.start_scenario = scenarios.read_file(reference)
+            server.emulator.runtime.start_scenario = scenarios.read_file(reference)
         except ScenarioError as exc:
             raise ConfigError(f"{where}: {exc.message}") from None
         server.control.reset()

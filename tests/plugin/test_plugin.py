@@ -85,7 +85,7 @@ def test_clock_option_and_scenario_ini(pytester: pytest.Pytester) -> None:
         pytester,
         """
 def test_scenario_is_the_start_state(seedream_mock):
-    assert seedream_mock.server.emulator.scenario == "out-of-credits"
+    assert seedream_mock.server.emulator.runtime.scenario == "out-of-credits"
     assert seedream_mock.credits.balance() == 24
     assert seedream_mock.server.emulator.clock.state().mode == "scaled"
 """,
@@ -109,7 +109,7 @@ def test_a_scenario_path_in_the_ini_is_relative_to_the_ini_file(
         HEADER
         + """
 def test_the_ini_scenario_is_loaded(seedream_mock):
-    assert seedream_mock.server.emulator.scenario == "mine"
+    assert seedream_mock.server.emulator.runtime.scenario == "mine"
     assert seedream_mock.credits.balance() == 36
 """
     )
