@@ -164,19 +164,22 @@ def test_a_hang_ends_when_the_client_hangs_up(serve: Serve) -> None:
         "POST", "/_mock/faults", json_body={"name": "h", "action": {"type": "hang", "seconds": 60}}
     )
 
-    def hanging() -> int:
-        return sum(t.name == "seedream-http-request" for t in threading.enumerate())
+    def request_threads() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name == "seedream-http-request"}
 
+    # Other requests' threads (the control call above, other tests' servers) may still be
+    # finishing: follow only the one this request gets.
+    before = request_threads()
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(f"GET /api/v1/tasks/n30x_seed HTTP/1.1\r\nHost: x\r\n{AUTH}\r\n".encode())
         deadline = time.monotonic() + 3
-        while not hanging() and time.monotonic() < deadline:
+        while not request_threads() - before and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert hanging() == 1
-    deadline = time.monotonic() + 3
-    while hanging() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert hanging() == 0
+        held = request_threads() - before
+        assert len(held) == 1
+    (thread,) = held
+    thread.join(timeout=3)
+    assert not thread.is_alive(), "the hang went on after the client hung up"
 
 
 def test_socket_faults_under_another_wsgi_server_say_why_they_cannot_cut() -> None:
