@@ -49,15 +49,15 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
         "--max-connections",
         type=int,
         help="client connections held open at once; past it the most expendable one (the "
-        "longest stalled: a trickled head, an idle keep-alive) is closed to make room; 503 only "
+        "longest stalled: a trickled request, an idle keep-alive) is closed to make room; 503 only "
         "when every one has a request under way (default 1000)",
     )
     add(
         "--head-timeout",
         type=float,
         metavar="SECONDS",
-        help="time a client has to send a whole request head, however its bytes trickle in; "
-        "then a 408 and a close (default 10)",
+        help="time a client has to send a whole request, its head and any body, from its first "
+        "byte, however the bytes trickle in; then a 408 and a close (default 10)",
     )
     add("--clock", choices=CLOCK_MODES, help="real (default), scaled (x --speed) or manual")
     add("--speed", type=float, help="clock speed for --clock scaled (default 1)")

@@ -31,7 +31,8 @@ class Connection:
         self.busy = False  # a request is with a worker thread
         self.reading = True  # False once no further request will be read
         self.closing = False  # close as soon as the outbox is sent
-        self.head_began: float | None = None  # first byte of a head still being read (deadline)
+        # first byte of a request still being read, head or body (its deadline runs from here)
+        self.request_began: float | None = None
         self.last_active = time.monotonic()
         self.cut: Cut | None = None
         self.held = False  # a hang was carried out before the cut (the request log says so)

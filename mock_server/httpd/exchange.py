@@ -80,10 +80,10 @@ class Exchange:
         reader.feed(data)
         if reader.finished and reader.refused is None:  # a body left unread: nothing follows
             connection.reading = False
-        if not reader.in_head:  # HttpServer's head_timeout_s runs from a head's first byte,
-            connection.head_began = None  # trickled bytes or not
-        elif connection.head_began is None:
-            connection.head_began = time.monotonic()
+        if not reader.in_message:  # HttpServer's head_timeout_s runs from a request's first
+            connection.request_began = None  # byte to its last, trickled bytes or not
+        elif connection.request_began is None:
+            connection.request_began = time.monotonic()
         self.process(connection)
 
     def _reader(self, connection: Connection) -> Reader:
@@ -137,6 +137,8 @@ class Exchange:
             self.refuse(connection, reader.refused)
         elif reader.wants_continue and connection.reading:
             reader.wants_continue = False
+            # the client waited for this word, not we for its bytes: the clock starts again
+            connection.request_began = time.monotonic()
             connection.outbox += CONTINUE
             self.flush(connection)
 

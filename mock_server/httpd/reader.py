@@ -83,6 +83,11 @@ class Reader:
         """A request head has begun and is not yet whole."""
         return self._in_message and self._environ is None
 
+    @property
+    def in_message(self) -> bool:
+        """A request has begun and is not yet whole (its head, or its body, is still coming)."""
+        return self._in_message
+
     def feed(self, data: bytes) -> None:
         """Parse what arrived; finished requests go to `ready`, a refusal to `refused`."""
         if len(data) <= SLICE:  # nearly always: no slicing to do

@@ -5,16 +5,16 @@ server closes the most expendable connection rather than turning the newcomer aw
 when no connection may be closed). The order, most expendable first:
 
 1. connections already answered and closing (lingering): only their leftovers are being read;
-2. then the one that has gone longest without giving us a whole request head: the time since
-   its head began when one is half-read (trickled bytes do not count as progress), else since
-   it was last active (an idle keep-alive connection, or one that never sent a byte).
+2. then the one that has gone longest without giving us a whole request: the time since its
+   request began when one is half-read, head or body (trickled bytes do not count as progress),
+   else since it was last active (an idle keep-alive connection, or one that never sent a byte).
 
 Never closed: a connection whose request is with the app or whose answer is still being sent,
 so shedding loses no work. One order covers both kinds of slowloris, and a normal client is
 safe from both: its heads arrive whole in a millisecond and it is idle for moments, while a
-trickled head or a silent socket grows stale by the second. Idle keep-alive connections are
+trickled request or a silent socket grows stale by the second. Idle keep-alive connections are
 not put first: an attacker who reconnects would then close every normal client's connection
-between its requests, while the trickled heads it holds were kept.
+between its requests, while the trickled requests it holds were kept.
 """
 
 from __future__ import annotations
@@ -115,15 +115,15 @@ class Registry:
             if lingered or connection.last_active < now - idle_timeout_s:
                 self.drop(connection)
 
-    def overdue(self, now: float, head_timeout_s: float) -> list[Connection]:
-        """Connections still reading a request head that began over `head_timeout_s` ago."""
-        cutoff = now - head_timeout_s
+    def overdue(self, now: float, timeout_s: float) -> list[Connection]:
+        """Connections still reading a request (head or body) that began over `timeout_s` ago."""
+        cutoff = now - timeout_s
         return [
             connection
             for connection, linger_until in self._open.items()
             if linger_until is None
-            and connection.head_began is not None
-            and connection.head_began < cutoff
+            and connection.request_began is not None
+            and connection.request_began < cutoff
             and connection.reading
             and not connection.busy
         ]
@@ -153,7 +153,7 @@ class Registry:
 
     def _expendability(self, connection: Connection) -> tuple[bool, float]:
         """Sorts ascending: lingering ones last, and among the others the stalest last."""
-        began = connection.head_began
+        began = connection.request_began
         return self.lingering(connection), -(connection.last_active if began is None else began)
 
     def drop_all(self) -> None:

@@ -8,11 +8,13 @@ itself, in arrival order, with no hand-off. Anything that may block — a delay 
 purpose, a PNG render, a control call that waits for the clock — runs in a thread of its own, so
 it never holds up anyone else, and hands its answer back to the loop to write.
 
-No client may hold a connection for nothing: a request head must arrive whole within
-`head_timeout_s` however its bytes trickle in (else a 408 and a close); a newcomer past
-`max_connections`, or past the last file descriptor, makes room by closing the most expendable
-connection (the order is in `registry.py`); and when descriptors run out the listener backs
-off rather than spinning (`listener.py`).
+No client may hold a connection for nothing: a request must arrive whole — its head, and its
+body if it has one — within `head_timeout_s` of its first byte however its bytes trickle in,
+else a 408 and a close (the name is the option's, `--head-timeout`, kept from when only heads
+were timed; a client that waits for "100 Continue" is given the time again from then); a
+newcomer past `max_connections`, or past the last file descriptor, makes room by closing the
+most expendable connection (the order is in `registry.py`); and when descriptors run out the
+listener backs off rather than spinning (`listener.py`).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ class HttpServer:
         self._listener = Listener(host, port)
         self.port: int = self._listener.port
         self.head_timeout_s = head_timeout_s
-        # the head deadline is checked when connections are reaped: often enough to keep it
+        # the request deadline is checked when connections are reaped: often enough to keep it
         self._reap_every_s = min(1.0, head_timeout_s / 4)
         self._stopping = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
@@ -174,6 +176,10 @@ class HttpServer:
 
     def _on_finished(self, connection: Connection, request: Request, answer: Answer | None) -> None:
         connection.busy = False
+        if connection.request_began is not None:
+            # a request pipelined behind this one: nothing was read while the app ran, so that
+            # time was the server's, not its client's
+            connection.request_began = time.monotonic()
         if connection in self._registry:
             self._exchange.answer(connection, request, answer)
             self._exchange.process(connection)
@@ -190,10 +196,11 @@ class HttpServer:
             self._tick(0.05)
 
     def _reap(self, now: float) -> None:
-        """Close idle and lingering connections; answer 408 to heads past their deadline."""
+        """Close idle and lingering connections; answer 408 to requests past their deadline."""
         self._registry.reap(self.limits.idle_timeout_s)
-        late = f"The request head did not arrive whole within {self.head_timeout_s:g} s."
         for connection in self._registry.overdue(now, self.head_timeout_s):
+            part = "head" if connection.reader is not None and connection.reader.in_head else "body"
+            late = f"The request {part} did not arrive whole within {self.head_timeout_s:g} s."
             self._exchange.refuse(connection, RequestError(408, late))
 
     def _accept(self) -> None:
@@ -219,14 +226,14 @@ class HttpServer:
 
     def _make_room(self) -> bool:
         """Close the most expendable connection (see `registry.py`); False if none may be.
-        One caught half-way through a request head is told why first, as well as it can be."""
+        One caught half-way through a request is told why first, as well as it can be."""
         victim = self._registry.expendable()
         if victim is None:
             return False
-        if victim.head_began is not None and not self._registry.lingering(victim):
+        if victim.request_began is not None and not self._registry.lingering(victim):
             shed = (
                 "The server is full and closed this connection, the slowest to send its "
-                "request head; retry."
+                "request; retry."
             )
             self._exchange.refuse(victim, RequestError(503, shed))
         self._registry.drop(victim)

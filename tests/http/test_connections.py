@@ -1,5 +1,5 @@
-"""No client holds the server for nothing: a request head has a deadline however its bytes
-trickle in, a newcomer at the connection limit makes room by closing the most expendable
+"""No client holds the server for nothing: a request, head and body, has a deadline however its
+bytes trickle in, a newcomer at the connection limit makes room by closing the most expendable
 connection, and running out of file descriptors makes the server wait, not spin.
 
 Functional tests with generous bounds; the figures under load (1,000 trickling connections, a
@@ -129,6 +129,87 @@ def test_an_idle_keep_alive_connection_is_not_timed_as_a_head(serve: Any) -> Non
         assert sock.recv(65536).startswith(b"HTTP/1.1 200")
         time.sleep(1.2)  # four deadlines
         assert ask(sock).startswith(b"HTTP/1.1 200")
+
+
+# -- the body is timed too ------------------------------------------------------------------------
+
+POST_HEAD = b"POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
+
+
+def test_a_body_trickled_past_the_deadline_gets_a_408_and_a_close(serve: Any) -> None:
+    server = serve(head_timeout_s=0.5)
+    with connect(server.port) as sock:
+        began = time.monotonic()
+        sock.sendall(POST_HEAD)  # a whole head at once; then a body that never ends
+        sock.settimeout(0.1)
+        data, sent = b"", 0
+        while time.monotonic() - began < 5 and sent < 100:  # a byte every 0.1 s: never idle
+            try:
+                sock.sendall(b"x")
+                sent += 1
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            data += chunk
+            if not chunk:
+                break
+        took = time.monotonic() - began
+    status, error = status_and_error(data)
+    assert status == 408
+    assert error["type"] == "invalid_request_error"
+    assert "body" in error["message"]
+    assert "0.5 s" in error["message"]
+    assert sent >= 4  # bytes kept arriving past the deadline
+    assert 0.45 < took < 3
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        (POST_HEAD[:20], POST_HEAD[20:], b"x" * 40, b"x" * 30, b"x" * 30),
+        (
+            b"POST /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"5\r\nhello\r\n",
+            b"6\r\n world\r\n",
+            b"0\r\n\r\n",
+        ),
+    ],
+    ids=["content-length", "chunked"],
+)
+def test_a_body_sent_in_pieces_within_the_deadline_is_served(
+    serve: Any, pieces: tuple[bytes, ...]
+) -> None:
+    server = serve(head_timeout_s=1.0)
+    with connect(server.port) as sock:
+        for piece in pieces:
+            sock.sendall(piece)
+            time.sleep(0.1)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+
+
+def test_a_client_waiting_for_100_continue_gets_the_time_again(serve: Any) -> None:
+    """The server made it wait: its body is timed from the `100 Continue`, not from the head."""
+    server = serve(head_timeout_s=1.0)
+    head = b"POST /hello HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"
+    with connect(server.port) as sock:
+        for piece in (head[:30], head[30:]):
+            sock.sendall(piece)
+            time.sleep(0.3)
+        assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        time.sleep(0.6)  # 1.2 s since the head's first byte, 0.6 s since the 100
+        sock.sendall(b"hello")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+
+
+def test_a_keep_alive_connection_idle_between_bodies_is_not_cut(serve: Any) -> None:
+    server = serve(head_timeout_s=0.3)
+    with connect(server.port) as sock:
+        for _ in range(2):
+            sock.sendall(POST_HEAD + b"x" * 100)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+            time.sleep(1.2)  # four deadlines
 
 
 # -- room for newcomers --------------------------------------------------------------------------
