@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from mock_server.httpd import HttpServer, Limits
@@ -53,29 +54,34 @@ def echo_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> lis
     return [body]
 
 
-def echo_servers() -> Iterator[Echo]:
-    """Yields a starter of echo servers (app and limits as given); stops them all afterwards."""
+@contextmanager
+def running_servers(**defaults: Any) -> Iterator[Callable[..., HttpServer]]:
+    """Yields a starter of servers on free loopback ports, each in its own thread, built with
+    these keyword arguments (the call's own win); stops them all afterwards."""
     started: list[tuple[HttpServer, threading.Thread]] = []
 
-    def start(app: Any = echo_app, **limits: Any) -> HttpServer:
+    def start(app: Any, **options: Any) -> HttpServer:
         server = HttpServer(
-            app,
-            "127.0.0.1",
-            0,
-            error_body=error_body,
-            limits=Limits(**limits),
-            inline=lambda environ: environ["PATH_INFO"] != "/slow",
+            app, "127.0.0.1", 0, **{"error_body": error_body, **defaults, **options}
         )
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         started.append((server, thread))
         return server
 
-    yield start
-    for server, thread in started:
-        server.stop_soon()
-        thread.join(10)
-        assert not thread.is_alive(), "the server did not stop"
+    try:
+        yield start
+    finally:
+        for server, thread in started:
+            server.stop_soon()
+            thread.join(10)
+    assert all(not thread.is_alive() for _, thread in started), "a server did not stop"
+
+
+def echo_servers() -> Iterator[Echo]:
+    """Yields a starter of echo servers (app and limits as given); stops them all afterwards."""
+    with running_servers(inline=lambda environ: environ["PATH_INFO"] != "/slow") as start:
+        yield lambda app=echo_app, **limits: start(app, limits=Limits(**limits))
 
 
 def exchange(port: int, *parts: bytes, pause: float = 0.0, timeout: float = 5.0) -> bytes:

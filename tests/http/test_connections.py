@@ -14,15 +14,14 @@ import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from httpd_support import running_servers  # tests/http is on sys.path (rootdir mode)
 
-from mock_server.httpd import HttpServer, Limits
-from mock_server.server import error_body
+from mock_server.httpd import Limits
 
 GET = b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -34,27 +33,10 @@ def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 
 @pytest.fixture
 def serve() -> Iterator[Any]:
-    started: list[tuple[HttpServer, threading.Thread]] = []
-
-    def start(head_timeout_s: float = 10.0, **limits: Any) -> HttpServer:
-        server = HttpServer(
-            app,
-            "127.0.0.1",
-            0,
-            error_body=error_body,
-            limits=Limits(**limits),
-            inline=lambda environ: True,
-            head_timeout_s=head_timeout_s,
+    with running_servers(inline=lambda environ: True) as start:
+        yield lambda head_timeout_s=10.0, **limits: start(
+            app, limits=Limits(**limits), head_timeout_s=head_timeout_s
         )
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        started.append((server, thread))
-        return server
-
-    yield start
-    for server, thread in started:
-        server.stop_soon()
-        thread.join(10)
 
 
 def connect(port: int) -> socket.socket:

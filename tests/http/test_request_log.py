@@ -10,16 +10,16 @@ from __future__ import annotations
 import http.client
 import json
 import math
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from httpd_support import running_servers  # tests/http is on sys.path (rootdir mode)
 
 from mock_server.httpd import HttpServer
-from mock_server.server import MockServer, error_body
+from mock_server.server import MockServer
 from seedream_contracts.client import Client
 
 Serve = Callable[..., tuple[MockServer, Client]]
@@ -227,19 +227,8 @@ def ok_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[
 
 @pytest.fixture
 def bare() -> Iterator[Callable[..., HttpServer]]:
-    started: list[tuple[HttpServer, threading.Thread]] = []
-
-    def start(app: Any, journal: Notes) -> HttpServer:
-        server = HttpServer(app, "127.0.0.1", 0, error_body=error_body, journal=journal)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        started.append((server, thread))
-        return server
-
-    yield start
-    for server, thread in started:
-        server.stop_soon()
-        thread.join(timeout=10)
+    with running_servers() as start:
+        yield lambda app, journal: start(app, journal=journal)
 
 
 def test_an_app_that_fails_is_logged_as_the_500_the_client_got(
