@@ -62,19 +62,18 @@ def status_and_error(data: bytes) -> tuple[int, dict[str, Any]]:
     return int(head.split(b" ")[1]), json.loads(body)["error"]
 
 
-# -- the head deadline ---------------------------------------------------------------------------
-
-
-def test_a_head_trickled_past_its_deadline_gets_a_408_and_a_close(serve: Any) -> None:
-    server = serve(head_timeout_s=0.5)
-    with connect(server.port) as sock:
-        sock.sendall(b"GET /hello HTTP/1.1\r\n")
+def trickle(port: int, start: bytes, byte: bytes, at_most: int) -> tuple[bytes, int, float]:
+    """Send `start`, then `byte` every 0.1 s (never idle, never whole: at most `at_most` of
+    them, for at most 5 s) until the server answers and closes. What came back, how many bytes
+    were trickled, and how long from `start` to the end."""
+    with connect(port) as sock:
         began = time.monotonic()
+        sock.sendall(start)
         sock.settimeout(0.1)
         data, sent = b"", 0
-        while time.monotonic() - began < 5:  # a byte every 0.1 s: never idle, never whole
+        while time.monotonic() - began < 5 and sent < at_most:
             try:
-                sock.sendall(b"X")
+                sock.sendall(byte)
                 sent += 1
                 chunk = sock.recv(65536)
             except TimeoutError:
@@ -84,7 +83,15 @@ def test_a_head_trickled_past_its_deadline_gets_a_408_and_a_close(serve: Any) ->
             data += chunk
             if not chunk:
                 break
-        took = time.monotonic() - began
+        return data, sent, time.monotonic() - began
+
+
+# -- the head deadline ---------------------------------------------------------------------------
+
+
+def test_a_head_trickled_past_its_deadline_gets_a_408_and_a_close(serve: Any) -> None:
+    server = serve(head_timeout_s=0.5)
+    data, sent, took = trickle(server.port, b"GET /hello HTTP/1.1\r\n", b"X", at_most=10**6)
     status, error = status_and_error(data)
     assert status == 408
     assert error["type"] == "invalid_request_error"
@@ -120,24 +127,8 @@ POST_HEAD = b"POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
 
 def test_a_body_trickled_past_the_deadline_gets_a_408_and_a_close(serve: Any) -> None:
     server = serve(head_timeout_s=0.5)
-    with connect(server.port) as sock:
-        began = time.monotonic()
-        sock.sendall(POST_HEAD)  # a whole head at once; then a body that never ends
-        sock.settimeout(0.1)
-        data, sent = b"", 0
-        while time.monotonic() - began < 5 and sent < 100:  # a byte every 0.1 s: never idle
-            try:
-                sock.sendall(b"x")
-                sent += 1
-                chunk = sock.recv(65536)
-            except TimeoutError:
-                continue
-            except OSError:
-                break
-            data += chunk
-            if not chunk:
-                break
-        took = time.monotonic() - began
+    # a whole head at once; then a body that never ends
+    data, sent, took = trickle(server.port, POST_HEAD, b"x", at_most=100)
     status, error = status_and_error(data)
     assert status == 408
     assert error["type"] == "invalid_request_error"
