@@ -77,8 +77,7 @@ def _facts(
     app: Flask, mock: Emulator, route: str, environ: dict[str, Any], asked: Request | None
 ) -> RequestFacts:
     """From the validated request, when the body is a valid generation; else the route facts."""
-    auth: str = environ.get("HTTP_AUTHORIZATION") or ""
-    key = auth.partition(" ")[2].strip() or None
+    key = _key(environ)
     header: str | None = environ.get("HTTP_" + FAULT_HEADER.upper().replace("-", "_"))
     if route != "generations":
         return facts_for(route, key, header)
@@ -93,6 +92,12 @@ def _facts(
         return facts_for(route, key, header)
     environ[GENERATION_KEY] = parsed
     return facts_for(route, key, header, parsed)
+
+
+def _key(environ: dict[str, Any]) -> str | None:
+    """The bearer token as written, for matching rules and rate limits (not authentication)."""
+    auth: str = environ.get("HTTP_AUTHORIZATION") or ""
+    return auth.partition(" ")[2].strip() or None
 
 
 def _body(app: Flask, environ: dict[str, Any], asked: Request | None) -> bytes:
@@ -124,7 +129,7 @@ def _before() -> Response | None:
         action = decision.get(layer)
         if action is not None and action.get("when", "before") == "before":
             return _act(action)
-    key = (request.headers.get("Authorization") or "").partition(" ")[2].strip() or None
+    key = _key(request.environ)
     if key is not None and route != "files":
         wait = mock.rate_limiter.wait_seconds(key, mock.clock.now())
         if wait is not None:
