@@ -21,6 +21,7 @@ SCHEMA_NAMES = (
     "callback",
     "fault_rule",
     "scenario",
+    "profile",
 )
 
 

@@ -1,0 +1,343 @@
+"""A profile: every point of the contract that no source settles, as data one can switch.
+
+The mock answers through a profile (`task_answer`, `error_answer`, …), and a client-side reader
+(the contract suite, `calibrate`, the proxy's drift check) reads answers through the same one
+(`read_task`, `read_error`, …), so both sides agree on where each value sits by construction.
+Shipped profiles live in the kit's fixtures (`profiles/<name>.json`); a user's own is any file
+of the same shape, optionally `"extends"` a shipped one.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from seedream_contracts.loader import first_error, fixture
+from seedream_contracts.profiles import template
+from seedream_contracts.profiles.fields import (
+    CREATE_FIELDS,
+    ERROR_FIELDS,
+    STATES,
+    TASK_FIELDS,
+    TIMES,
+)
+
+SHIPPED = ("default", "kie", "strict")
+ERROR_KINDS = (
+    "validation",
+    "invalid_request",
+    "authentication",
+    "insufficient_credits",
+    "not_found",
+    "expired",
+    "method_not_allowed",
+    "too_large",
+    "rate_limit",
+    "server",
+    "upstream",
+)
+# Sections merged key by key under "extends"; the answers and the callback body replace whole.
+_MERGED = ("statuses", "errors", "input", "timing", "sources")
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used, with a sentence saying where and why."""
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task answer read through a profile: the values it holds, under their own names."""
+
+    document: Any
+    values: dict[str, Any] = field(default_factory=dict)
+    status_name: Any = None
+    status: str | None = None  # pending/processing/completed/failed; None: an unknown name
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values.get(name, default)
+
+    def has(self, name: str) -> bool:
+        return name in self.values
+
+    @property
+    def task_id(self) -> str | None:
+        value = self.values.get("task_id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def result_urls(self) -> list[str]:
+        """The result URLs wherever the dialect puts them (a list or one string)."""
+        urls = self.values.get("result.image_urls")
+        if isinstance(urls, list):
+            return [u for u in urls if isinstance(u, str)]
+        one = self.values.get("result.image_url")
+        return [one] if isinstance(one, str) else []
+
+    @property
+    def ended(self) -> bool:
+        return self.status in ("completed", "failed")
+
+
+@dataclass(frozen=True)
+class ErrorView:
+    """An error answer read through a profile."""
+
+    document: Any
+    status: Any = None
+    message: Any = None
+    type: Any = None
+    param: Any = None
+    has_param: bool = False
+
+
+class Profile:
+    """One dialect of the API: names, shapes, error kinds, input rules and timing."""
+
+    def __init__(self, document: Mapping[str, Any], origin: str = "<memory>") -> None:
+        self.origin = origin
+        self.document: dict[str, Any] = copy.deepcopy(dict(document))
+        problem = first_error("profile", self.document)
+        if problem is not None:
+            raise ProfileError(f"profile {origin}: {problem[1]}")
+        answers = self.document["answers"]
+        template.check(answers["create"], CREATE_FIELDS, "answers.create")
+        template.check(answers["task"], TASK_FIELDS, "answers.task")
+        template.check(answers["error"], ERROR_FIELDS, "answers.error")
+        if self.callback_template is not answers["task"]:
+            template.check(self.callback_template, TASK_FIELDS, "callback.body")
+        self._check_names()
+
+    def _check_names(self) -> None:
+        ending = [self.statuses["completed"], self.statuses["failed"]]
+        running = [self.statuses["pending"], self.statuses["processing"]]
+        running += list(self.statuses.get("also_in_progress", []))
+        if ending[0] == ending[1] or set(ending) & set(running):
+            raise ProfileError(
+                f"profile {self.origin}: the completed and failed names must differ from each "
+                f"other and from every in-progress name; got {ending} and {running}"
+            )
+        if "status" not in self.task_slots:
+            raise ProfileError(f"profile {self.origin}: answers.task must hold the status")
+        if "task_id" not in template.locate(self.document["answers"]["create"]):
+            raise ProfileError(f"profile {self.origin}: answers.create must hold the task_id")
+
+    # -- what it is ----------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return str(self.document["name"])
+
+    @property
+    def statuses(self) -> dict[str, Any]:
+        return dict(self.document["statuses"])
+
+    @property
+    def input_rules(self) -> dict[str, Any]:
+        return dict(self.document["input"])
+
+    @property
+    def timing(self) -> dict[str, Any]:
+        return dict(self.document["timing"])
+
+    @property
+    def callback_headers(self) -> dict[str, str]:
+        return dict(self.document.get("callback", {}).get("headers", {}))
+
+    @property
+    def callback_template(self) -> Any:
+        body = self.document.get("callback", {}).get("body")
+        return self.document["answers"]["task"] if body is None else body
+
+    def error_kind(self, kind: str) -> tuple[int, str]:
+        """(HTTP status, `type` string) this dialect answers an error of `kind` with."""
+        entry = self.document["errors"][kind]
+        return int(entry["status"]), str(entry["type"])
+
+    def kind_for_status(self, status: int) -> str | None:
+        """The error kind the *default* status `status` stands for (a fault rule's 503)."""
+        return _KIND_BY_DEFAULT_STATUS.get(status)
+
+    def wire_status(self, state: str) -> str:
+        """The name this dialect gives an internal state."""
+        return str(self.statuses[state])
+
+    def state_of(self, name: Any) -> str | None:
+        """The internal state a status name stands for; None for a name the profile lacks."""
+        for state in STATES:
+            if self.statuses[state] == name:
+                return state
+        if name in self.statuses.get("also_in_progress", []):
+            return "processing"
+        return None
+
+    def to_json(self) -> str:
+        return json.dumps(self.document, indent=2, ensure_ascii=False) + "\n"
+
+    # -- writing answers (the mock) ------------------------------------------------------------
+
+    def create_answer(self, task_id: str) -> Any:
+        values = {"task_id": task_id, "status": self.statuses["on_create"]}
+        return template.render(self.document["answers"]["create"], values)
+
+    def task_answer(self, values: Mapping[str, Any]) -> Any:
+        """`values` holds TASK_FIELDS by name; `status` is the internal state and timestamps are
+        seconds since the epoch (None while unset)."""
+        return self._task(self.document["answers"]["task"], values)
+
+    def callback_body(self, values: Mapping[str, Any]) -> Any:
+        return self._task(self.callback_template, values)
+
+    def _task(self, shape: Any, values: Mapping[str, Any]) -> Any:
+        state = str(values["status"])
+        named = dict(values)
+        named["status"] = self.wire_status(state)
+        return template.render(shape, named, state)
+
+    def error_answer(self, status: int, message: str, kind: str, param: str | None) -> Any:
+        values = {"status": status, "message": message, "type": kind, "param": param}
+        return template.render(self.document["answers"]["error"], values)
+
+    # -- reading answers (clients) -------------------------------------------------------------
+
+    @cached_property
+    def task_slots(self) -> dict[str, template.Slot]:
+        return template.locate(self.document["answers"]["task"])
+
+    @cached_property
+    def callback_slots(self) -> dict[str, template.Slot]:
+        return template.locate(self.callback_template)
+
+    def read_task(self, document: Any) -> TaskView:
+        return _read(self, document, self.task_slots)
+
+    def read_callback(self, document: Any) -> TaskView:
+        return _read(self, document, self.callback_slots)
+
+    def read_created(self, document: Any) -> tuple[str | None, Any]:
+        """(task id, status name) of a create answer; None/None where they are missing."""
+        slots = template.locate(self.document["answers"]["create"])
+        found = {name: _value(document, slot) for name, slot in slots.items()}
+        task_id = found.get("task_id")
+        return (task_id if isinstance(task_id, str) else None), found.get("status")
+
+    def read_error(self, document: Any) -> ErrorView:
+        slots = template.locate(self.document["answers"]["error"])
+        found: dict[str, Any] = {}
+        for name, slot in slots.items():
+            try:
+                found[name] = template.follow(document, slot.path)
+            except KeyError:
+                continue
+        return ErrorView(
+            document,
+            status=found.get("status"),
+            message=found.get("message"),
+            type=found.get("type"),
+            param=found.get("param"),
+            has_param="param" in found,
+        )
+
+
+def _value(document: Any, slot: template.Slot) -> Any:
+    try:
+        return template.follow(document, slot.path)
+    except KeyError:
+        return None
+
+
+def _read(profile: Profile, document: Any, slots: Mapping[str, template.Slot]) -> TaskView:
+    values: dict[str, Any] = {}
+    for name, slot in slots.items():
+        try:
+            raw = template.follow(document, slot.path)
+        except KeyError:
+            continue
+        if name in TIMES:
+            raw = template.parse_time(raw, slot.format) if raw is not None else None
+        values[name] = raw
+    name = values.get("status")
+    state = profile.state_of(name)
+    if state is not None:
+        values["status"] = state
+    return TaskView(document, values, name, state)
+
+
+_KIND_BY_DEFAULT_STATUS = {
+    400: "invalid_request",
+    401: "authentication",
+    402: "insufficient_credits",
+    404: "not_found",
+    405: "method_not_allowed",
+    410: "expired",
+    413: "too_large",
+    429: "rate_limit",
+    500: "server",
+    502: "upstream",
+    503: "upstream",
+    504: "upstream",
+}
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in over.items():
+        if key == "extends":
+            continue
+        if key in _MERGED and isinstance(value, dict):
+            merged[key] = {**merged.get(key, {}), **value}
+        elif key == "answers" and isinstance(value, dict):
+            merged["answers"] = {**merged.get("answers", {}), **value}
+        elif key == "callback" and isinstance(value, dict):
+            callback = dict(merged.get("callback", {}))
+            if "headers" in value:
+                callback["headers"] = {**callback.get("headers", {}), **value["headers"]}
+            if "body" in value:
+                callback["body"] = value["body"]
+            merged["callback"] = callback
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _shipped_document(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(fixture("profiles", f"{name}.json").read_text("utf-8"))
+    return document
+
+
+def _resolve(document: dict[str, Any], origin: str, depth: int = 0) -> dict[str, Any]:
+    parent = document.get("extends")
+    if parent is None:
+        return document
+    if depth > 4:
+        raise ProfileError(f"profile {origin}: `extends` goes more than 4 profiles deep")
+    if parent not in SHIPPED:
+        raise ProfileError(
+            f"profile {origin}: extends {parent!r}; a profile can extend "
+            f"{', '.join(SHIPPED)}"
+        )
+    base = _resolve(_shipped_document(parent), parent, depth + 1)
+    return _merge(base, document)
+
+
+def load_profile(spec: str | Path | None = None) -> Profile:
+    """A shipped profile by name (`default`, `kie`, `strict`), or a profile file by path."""
+    spec = "default" if spec in (None, "") else spec
+    if isinstance(spec, str) and spec in SHIPPED:
+        return Profile(_resolve(_shipped_document(spec), spec), spec)
+    path = Path(spec)
+    if not path.is_file():
+        raise ProfileError(
+            f"no profile {str(spec)!r}: give one of {', '.join(SHIPPED)} or a profile file's path"
+        )
+    try:
+        document = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ProfileError(f"profile {path}: not readable JSON ({exc})") from None
+    if not isinstance(document, dict):
+        raise ProfileError(f"profile {path}: must be a JSON object")
+    return Profile(_resolve(document, str(path)), str(path))
