@@ -260,11 +260,11 @@ def _read(profile: Profile, document: Any, slots: Mapping[str, template.Slot]) -
         if name in TIMES:
             raw = template.parse_time(raw, slot.format) if raw is not None else None
         values[name] = raw
-    name = values.get("status")
-    state = profile.state_of(name)
+    wire_name = values.get("status")
+    state = profile.state_of(wire_name)
     if state is not None:
         values["status"] = state
-    return TaskView(document, values, name, state)
+    return TaskView(document, values, wire_name, state)
 
 
 _KIND_BY_DEFAULT_STATUS = {
@@ -317,8 +317,7 @@ def _resolve(document: dict[str, Any], origin: str, depth: int = 0) -> dict[str,
         raise ProfileError(f"profile {origin}: `extends` goes more than 4 profiles deep")
     if parent not in SHIPPED:
         raise ProfileError(
-            f"profile {origin}: extends {parent!r}; a profile can extend "
-            f"{', '.join(SHIPPED)}"
+            f"profile {origin}: extends {parent!r}; a profile can extend {', '.join(SHIPPED)}"
         )
     base = _resolve(_shipped_document(parent), parent, depth + 1)
     return _merge(base, document)

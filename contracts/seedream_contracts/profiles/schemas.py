@@ -48,7 +48,9 @@ def _content_schema(
         yield error
 
 
-_Validator = validators.extend(Draft202012Validator, {"contentSchema": _content_schema})
+_Validator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"contentSchema": _content_schema}
+)
 
 
 def compile_schema(schema: dict[str, Any]) -> Draft202012Validator:
@@ -197,9 +199,11 @@ def callback_schema(profile: Profile) -> dict[str, Any]:
 def create_schema(profile: Profile) -> dict[str, Any]:
     status = {"const": profile.statuses["on_create"]}
     writer = _Writer(CREATE_FIELDS, status)
-    return {"$schema": DIALECT, "title": "create_response", **writer.node(
-        profile.document["answers"]["create"], None
-    )}
+    return {
+        "$schema": DIALECT,
+        "title": "create_response",
+        **writer.node(profile.document["answers"]["create"], None),
+    }
 
 
 def error_schema(profile: Profile) -> dict[str, Any]:
@@ -207,9 +211,11 @@ def error_schema(profile: Profile) -> dict[str, Any]:
     fields = dict(ERROR_FIELDS)
     fields["type"] = {"enum": types}
     writer = _Writer(fields, None)
-    return {"$schema": DIALECT, "title": "error", **writer.node(
-        profile.document["answers"]["error"], None
-    )}
+    return {
+        "$schema": DIALECT,
+        "title": "error",
+        **writer.node(profile.document["answers"]["error"], None),
+    }
 
 
 ANSWER_SCHEMAS = {
