@@ -15,7 +15,7 @@ from mock_server.api.faults import DECISION_KEY
 from mock_server.api.requestlog import TASK_KEY
 from mock_server.core.clock import Clock, monotonic, wall_time
 from mock_server.faults.decision import TASK_LAYERS, Decision
-from mock_server.httpd import ANSWER_KEY
+from mock_server.httpd import ANSWER_KEY, HEADERS_KEY
 from mock_server.httpd.wsgi import Answer
 from mock_server.journal.records import BODY_LIMIT, Recorded
 from mock_server.journal.ring import RequestJournal
@@ -41,29 +41,46 @@ class Recorder:
             return
         answer: Answer | None = environ.get(ANSWER_KEY)
         stream = environ["wsgi.input"]
-        body = stream.getvalue() if isinstance(stream, io.BytesIO) else b""
+        body = stream.getvalue() if isinstance(stream, io.BytesIO) else b""  # shares its buffer
+        reply = b"" if answer is None else answer.body
         task_id: str | None = environ.get(TASK_KEY)
         decision: Decision | None = environ.get(DECISION_KEY)
+        # Positional: keyword arguments cost more than the rest of the capture together.
         self.journal.add(
             Recorded(
-                at=self.mock_clock.now(),
-                wall=wall_time(),
-                method=environ["REQUEST_METHOD"],
-                path=path,
-                query=environ.get("QUERY_STRING", ""),
-                headers=[(k, v) for k, v in environ.items() if k.startswith(_HEADERS)],
-                body=body[:BODY_LIMIT],
-                body_size=len(body),
-                outcome=outcome,
-                answer_headers=[] if answer is None else answer.headers,
-                answer_body=b"" if answer is None else answer.body[:BODY_LIMIT],
-                answer_size=0 if answer is None else len(answer.body),
-                task_id=task_id,
-                faults=() if decision is None else _rules(decision, task_id),
-                portability=environ.get(PORTABILITY_KEY) or [],
-                seconds=seconds,
+                self.mock_clock.now(),
+                wall_time(),
+                environ["REQUEST_METHOD"],
+                path,
+                environ.get("QUERY_STRING", ""),
+                environ.get(HEADERS_KEY) or _headers(environ),
+                body[:BODY_LIMIT],  # the same object when shorter: no copy
+                len(body),
+                outcome,
+                [] if answer is None else answer.headers,
+                reply[:BODY_LIMIT],
+                len(reply),
+                task_id,
+                () if decision is None or not decision.actions else _rules(decision, task_id),
+                environ.get(PORTABILITY_KEY) or [],
+                seconds,
             )
         )
+
+
+def _headers(environ: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    """The headers from WSGI names, when another server ran the app (ours keeps them as sent)."""
+    return [
+        (header_name(key).encode("latin-1"), value.encode("latin-1"))
+        for key, value in environ.items()
+        if key.startswith(_HEADERS)
+    ]
+
+
+def header_name(wsgi_name: str) -> str:
+    """`HTTP_X_MOCK_FAULT` → `X-Mock-Fault` (WSGI keeps no case; this is the usual one)."""
+    bare = wsgi_name[5:] if wsgi_name.startswith("HTTP_") else wsgi_name
+    return "-".join(part.capitalize() for part in bare.split("_"))
 
 
 def _rules(decision: Decision, task_id: str | None) -> tuple[str, ...]:

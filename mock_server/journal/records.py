@@ -31,7 +31,7 @@ class Recorded:
     method: str
     path: str  # as WSGI carries it (latin-1 code points)
     query: str
-    headers: list[tuple[str, str]]  # WSGI names: HTTP_X_MOCK_FAULT, CONTENT_TYPE
+    headers: list[tuple[bytes, bytes]]  # as sent: names in their case, values latin-1
     body: bytes  # the first BODY_LIMIT bytes
     body_size: int
     outcome: int | str  # the status sent, or closed / reset / hung
@@ -47,8 +47,8 @@ class Recorded:
     def key(self) -> str | None:
         """The bearer token as sent (never shown: see `fingerprint`)."""
         for name, value in self.headers:
-            if name == "HTTP_AUTHORIZATION":
-                return value.partition(" ")[2].strip() or None
+            if name.lower() == b"authorization":
+                return value.decode("latin-1").partition(" ")[2].strip() or None
         return None
 
     @property
@@ -97,20 +97,19 @@ def document(seq: int, entry: Recorded) -> dict[str, Any]:
     }
 
 
-def header_name(wsgi_name: str) -> str:
-    """`HTTP_X_MOCK_FAULT` → `X-Mock-Fault` (WSGI keeps no case; this is the usual one)."""
-    bare = wsgi_name[5:] if wsgi_name.startswith("HTTP_") else wsgi_name
-    return "-".join(part.capitalize() for part in bare.split("_"))
+def request_headers(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The headers as sent, secrets fingerprinted; a repeated one joined with `, `."""
+    shown: dict[str, str] = {}
+    for raw_name, raw_value in headers:
+        name = raw_name.decode("latin-1")
+        value = redact.header(name, raw_value.decode("latin-1").strip(" \t"))
+        shown[name] = f"{shown[name]}, {value}" if name in shown else value
+    return shown
 
 
-def request_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
-    """The headers by their usual names, secrets fingerprinted."""
-    named = ((header_name(name), value) for name, value in headers)
-    return {name: redact.header(name, value) for name, value in named}
-
-
-def _content_type(headers: list[tuple[str, str]]) -> str:
-    return next((value for name, value in headers if name == "CONTENT_TYPE"), "")
+def _content_type(headers: list[tuple[bytes, bytes]]) -> str:
+    found = (value for name, value in headers if name.lower() == b"content-type")
+    return next(found, b"").decode("latin-1").strip(" \t")
 
 
 def body(
