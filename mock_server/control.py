@@ -19,7 +19,6 @@ from mock_server.core.tasks import Status, TaskError
 from mock_server.core.validation import callback_url_pattern
 from mock_server.faults import scenarios
 from mock_server.faults.scenarios import ScenarioError
-from mock_server.journal.query import Query
 from mock_server.runtime import edits
 from seedream_contracts.loader import first_error
 
@@ -37,6 +36,7 @@ class Control:
 
     def __init__(self, mock: Emulator) -> None:
         self.mock = mock
+        self.journal = mock.journal  # the requests journaled: its find() and clear() are levers
 
     @classmethod
     def of(cls, mock: Emulator) -> Control:
@@ -239,15 +239,6 @@ class Control:
     def callback_url_pattern(self) -> str | None:
         """The pattern a callback URL must match on this server (for the OpenAPI document)."""
         return callback_url_pattern(self.mock.settings.callback_hosts)
-
-    def requests(
-        self, query: Query, limit: int | None = None, before: str | None = None
-    ) -> list[dict[str, Any]]:
-        """Journaled public requests, newest first; a 404 when the journal is off."""
-        return self.mock.journal.find(query, limit, before)
-
-    def clear_requests(self) -> int:
-        return self.mock.journal.clear()
 
     def load_scenario(self, document: Any) -> dict[str, Any]:
         checked = scenarios.check(document, "scenario")

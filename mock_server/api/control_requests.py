@@ -24,9 +24,9 @@ def list_requests() -> Response:
         )
     query = parse(request.args.to_dict())
     limit, before = page_args(100, 10_000)
-    return paged(mock_control().requests(query, limit + 1, before), limit, "seq")
+    return paged(mock_control().journal.find(query, limit + 1, before), limit, "seq")
 
 
 @control_requests.delete("/requests")
 def clear_requests() -> Response:
-    return jsonify(documents.success({"cleared": mock_control().clear_requests()}))
+    return jsonify(documents.success({"cleared": mock_control().journal.clear()}))

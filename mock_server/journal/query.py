@@ -70,6 +70,17 @@ def parse(args: Mapping[str, str]) -> Query:
     return Query(**found)  # type: ignore[arg-type]
 
 
+def from_values(values: Mapping[str, object]) -> Query:
+    """A Query from Python values (the pytest handle): `status=503`, `since=12`; None is no
+    filter; an unknown name is a TypeError, as for any function."""
+    unknown = sorted(set(values) - set(FILTERS))
+    if unknown:
+        raise TypeError(
+            f"unknown filter {', '.join(unknown)}; the filters are {', '.join(FILTERS)}"
+        )
+    return parse({name: str(value) for name, value in values.items() if value is not None})
+
+
 def _route(text: str) -> dict[str, object]:
     """`POST /api/v1/images/generations`, `GET /api/v1/tasks` or `/files`: an optional method,
     then a path matched whole or as a leading part up to a `/`."""

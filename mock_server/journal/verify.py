@@ -53,7 +53,7 @@ def check(
     if count == expected.times or (expected.times is None and count > 0):
         return matched, None
     lines = [
-        f"expected {expected.describe()}; it was requested {_times(count)} so "
+        f"expected {expected.describe()}; it was requested {_times(count)} that way "
         f"({_times(len(entries), 'request')} in the journal)."
     ]
     if count:  # too many: the ones that matched are what to look at
@@ -61,7 +61,7 @@ def check(
         lines += [_line(entry) for entry in matched[: SHOWN * 2]]
     elif entries:
         lines.append("the requests that came closest, most alike first:")
-        closest = sorted(scored, key=lambda item: _distance(item[1]))[:SHOWN]
+        closest = sorted(scored, key=lambda item: _distance(item, expected))[:SHOWN]
         for entry, found in closest:
             lines.append(_line(entry))
             lines += [f"      {line}" for line in found]
@@ -119,15 +119,21 @@ def _header_differences(headers: dict[str, str], expected: dict[str, str]) -> li
     return found
 
 
-def _distance(found: list[str]) -> tuple[int, int]:
-    """Same route first, then fewest differences (sorted() keeps newest first among equals)."""
-    return (1 if found and found[0].startswith("route:") else 0, len(found))
+def _distance(item: tuple[dict[str, Any], list[str]], expected: Expectation) -> tuple[int, int]:
+    """Same route first, then same method, then fewest differences (sorted() keeps the newest
+    first among equals)."""
+    entry, found = item
+    if entry["path"] == expected.path and entry["method"] == expected.method:
+        return (0, len(found))
+    return (1 if entry["method"] == expected.method else 2, 0)
 
 
 def _line(entry: dict[str, Any]) -> str:
     status = entry["status"] if entry["outcome"] == "answered" else entry["outcome"]
     extra = "".join(
-        f", {name} {entry[name]}" for name in ("task_id", "key") if entry.get(name) is not None
+        f", {word} {entry[name]}"
+        for name, word in (("task_id", "task"), ("key", "key"))
+        if entry.get(name) is not None
     )
     return f"  #{entry['seq']} {_route(entry)} -> {status} at {entry['at']}{extra}"
 
