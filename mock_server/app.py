@@ -8,6 +8,7 @@ from mock_server.api._json import ApiJSONProvider
 from mock_server.api.control import control
 from mock_server.api.control_faults import control_faults
 from mock_server.api.control_health import STARTED_KEY, control_health
+from mock_server.api.control_requests import control_requests
 from mock_server.api.control_webhooks import control_webhooks
 from mock_server.api.envelope import register_error_handlers
 from mock_server.api.faults import register_fault_hooks
@@ -52,7 +53,8 @@ def create_app(settings: Settings | None = None, emulator: Emulator | None = Non
     app.register_blueprint(control)
     app.register_blueprint(control_webhooks)
     app.register_blueprint(control_faults)
+    app.register_blueprint(control_requests)
     register_error_handlers(app)
     register_fault_hooks(app)
-    register_request_log(app, settings.log_requests)
+    register_request_log(app, settings.log_requests, settings.journal_size)
     return app

@@ -37,6 +37,7 @@ class Control:
 
     def __init__(self, mock: Emulator) -> None:
         self.mock = mock
+        self.journal = mock.journal  # the requests journaled: its find() and clear() are levers
 
     @classmethod
     def of(cls, mock: Emulator) -> Control:

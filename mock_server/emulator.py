@@ -24,6 +24,7 @@ from mock_server.core.tasks import Status, Task, TaskError, Timeline
 from mock_server.core.validation import GenerationRequest, RequestValidator
 from mock_server.faults.decision import NO_FAULTS, Decision
 from mock_server.faults.rules import apply_task_fault
+from mock_server.journal.ring import RequestJournal
 from mock_server.results.files import ResultFile, Results
 from mock_server.results.images import ImageCache
 from mock_server.runtime.edits import start_edits
@@ -49,6 +50,7 @@ class Emulator:
         self.clock = Clock(settings.clock, settings.speed, settings.clock_start)
         self.scheduler = Scheduler(self.clock)
         self.events = EventBus()
+        self.journal = RequestJournal(settings.journal_size, self.events)  # reset clears it
         self.store: Store = store or MemoryStore()
         self.accounts = Accounts(settings, self.store, self.events, self.clock.now)
         # The dialect of every public answer, loaded once (Settings refused a bad one already).

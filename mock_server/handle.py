@@ -7,6 +7,7 @@ from typing import Any
 
 from mock_server.core.tasks import Status, TaskError
 from mock_server.faults import scenarios
+from mock_server.journal import query, verify
 from mock_server.server import MockServer
 from mock_server.settings.config import DEFAULT_KEY
 from mock_server.webhooks.records import DeliveryState
@@ -155,6 +156,36 @@ class MockHandle:
     def deliveries(self, task_id: str | None = None, state: str | None = None) -> list[Any]:
         _check_choice("state", state, set(DeliveryState))
         return self.server.control.deliveries(task_id, None, state)
+
+    def requests(
+        self, method: str | None = None, path: str | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """The requests your code sent to the public routes, newest first, as
+        `GET /_mock/requests` shows them (the key fingerprinted). `filters`: `route`, `key`,
+        `status`, `task_id`, `since`."""
+        method = None if method is None else method.upper()
+        filters = {**filters, "method": method, "path": path}
+        return self.server.control.journal.find(query.from_values(filters))
+
+    def assert_requested(
+        self,
+        method: str,
+        path: str,
+        times: int | None = 1,
+        json_contains: Any = None,
+        headers_contain: dict[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Fail unless `method path` was requested `times` times (None: at least once) with a
+        JSON body containing `json_contains` (objects as subsets, lists equal) and these
+        headers; the message shows the requests that came closest. Returns the matches."""
+        if times is not None and (isinstance(times, bool) or times < 0):
+            raise ValueError(f"times must be a count >= 0 or None; got {times!r}")
+        headers = dict(headers_contain or {})
+        expected = verify.Expectation(method.upper(), path, times, json_contains, headers)
+        matched, failure = verify.check(self.requests(), expected)
+        if failure is not None:
+            raise AssertionError(failure)
+        return matched
 
     def close(self) -> None:
         self.client.close()

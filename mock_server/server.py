@@ -12,13 +12,14 @@ from types import TracebackType
 from typing import Any
 
 from mock_server.api.faults import decision_for
+from mock_server.api.recording import Recorder
 from mock_server.api.requestlog import RequestLog
 from mock_server.app import create_app
 from mock_server.control import Control
 from mock_server.core import documents
 from mock_server.core.errors import default_profile, wire_type
 from mock_server.emulator import Emulator
-from mock_server.httpd import HttpServer, Limits
+from mock_server.httpd import HttpServer, Journal, Journals, Limits
 from mock_server.settings.config import Settings
 from mock_server.settings.exposure import with_control_token
 from seedream_contracts.profiles import Profile
@@ -68,8 +69,6 @@ class MockServer:
             max_body_bytes=self.settings.max_body_bytes,
             max_connections=self.settings.max_connections,
         )
-        style = self.settings.log_requests
-        journal = None if style == "off" else RequestLog(style)
         self._server = HttpServer(
             self.app,
             self.settings.host,
@@ -77,11 +76,20 @@ class MockServer:
             limits=limits,
             error_body=functools.partial(error_body, profile=self.emulator.profile),
             inline=self._inline,
-            journal=journal,
+            journal=self._journal(),
             head_timeout_s=self.settings.head_timeout,
         )
         self.emulator.base_url = self.base_url
         return self
+
+    def _journal(self) -> Journal | None:
+        """Who the server tells how each request ended: the request log, the request journal,
+        both or nobody (then it reads no clock for it)."""
+        style = self.settings.log_requests
+        told: list[Journal] = [] if style == "off" else [RequestLog(style)]
+        if self.emulator.journal.enabled:
+            told.append(Recorder(self.emulator.journal, self.emulator.clock))
+        return Journals(*told) if len(told) > 1 else (told[0] if told else None)
 
     def _inline(self, environ: dict[str, Any]) -> bool:
         """The two hot routes run on the server's loop thread (no hand-off), unless the request's

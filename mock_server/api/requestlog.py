@@ -59,9 +59,9 @@ def _remember_task(response: Response) -> Response:
     return response
 
 
-def register_request_log(app: Flask, style: str) -> None:
-    """Let the server's request log name the task (the line itself is the server's to write:
-    `MockServer` hands it a `RequestLog`)."""
-    if style == "off":
+def register_request_log(app: Flask, style: str, journal_size: int = 0) -> None:
+    """Let the server's request log and request journal name the task (the line itself is the
+    server's to write: `MockServer` hands it a `RequestLog` and a `Recorder`)."""
+    if style == "off" and not journal_size:
         return
     app.after_request(_remember_task)

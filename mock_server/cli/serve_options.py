@@ -180,6 +180,13 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
         "(default: text on a terminal, off when stdout is a pipe or file)",
     )
     add(
+        "--journal-size",
+        type=int,
+        metavar="N",
+        help="requests to the public routes kept for GET /_mock/requests, the oldest going "
+        "first (default 1000; 0 keeps none)",
+    )
+    add(
         "--control-token",
         help="require this X-Mock-Token header on /_mock/ calls (on a non-loopback --host, "
         "one is generated when none is given)",

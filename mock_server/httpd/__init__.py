@@ -5,8 +5,17 @@ any other part of `mock_server`; `server.py` at the top hands it the app.
 """
 
 from mock_server.httpd.connection import CONNECTION_KEY, Connection
-from mock_server.httpd.journal import Journal
-from mock_server.httpd.requests import Limits
+from mock_server.httpd.journal import ANSWER_KEY, Journal, Journals
+from mock_server.httpd.requests import HEADERS_KEY, Limits
 from mock_server.httpd.server import HttpServer
 
-__all__ = ["CONNECTION_KEY", "Connection", "HttpServer", "Journal", "Limits"]
+__all__ = [
+    "ANSWER_KEY",
+    "CONNECTION_KEY",
+    "HEADERS_KEY",
+    "Connection",
+    "HttpServer",
+    "Journal",
+    "Journals",
+    "Limits",
+]

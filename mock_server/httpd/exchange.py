@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.httpd.connection import CONNECTION_KEY, Connection
-from mock_server.httpd.journal import STARTED_KEY, Journal, cut_word
+from mock_server.httpd.journal import ANSWER_KEY, STARTED_KEY, Journal, cut_word
 from mock_server.httpd.reader import Reader
 from mock_server.httpd.registry import OUTBOX_HIGH, Registry
 from mock_server.httpd.requests import Limits, RequestError
@@ -145,31 +145,36 @@ class Exchange:
     # -- writing --------------------------------------------------------------------------------
 
     def answer(self, connection: Connection, request: Request, answer: Answer | None) -> None:
-        """Send the app's answer (or carry out its cut), then say how the request ended: this
-        is the one place that knows, after every app hook and any thread hand-off."""
-        outcome = self._deliver(connection, request, answer)
-        self._tell(request, outcome)
+        """Send the app's answer (or carry out its cut, or a 500), saying how the request ended
+        just before the client can see it: this is the one place that knows, after every app
+        hook and any thread hand-off, and a client that has its answer finds it journaled."""
+        if connection.cut is not None:
+            self._tell(request, cut_word(connection))
+            self.registry.drop(connection)
+            return
+        data = None if answer is None else self._encode(connection, request, answer)
+        if answer is None or data is None:
+            self._tell(request, 500)
+            self.refuse(connection, RequestError(500, INTERNAL))
+            return
+        self._tell(request, int(answer.status[:3]), answer)
+        connection.outbox += data
+        self.flush(connection)
 
-    def _tell(self, request: Request, outcome: int | str) -> None:
+    def _tell(self, request: Request, outcome: int | str, answer: Answer | None = None) -> None:
         if self.journal is None:
             return
         seconds = self.journal.clock() - request.environ[STARTED_KEY]
+        if answer is not None:
+            request.environ[ANSWER_KEY] = answer
         try:
             self.journal.record(request.environ, outcome, seconds)
         except Exception:  # a broken log costs a line, never the connection
             log.exception("the request log failed on %s", request.environ["PATH_INFO"])
 
-    def _deliver(
-        self, connection: Connection, request: Request, answer: Answer | None
-    ) -> int | str:
-        """Send the app's answer; or carry out the cut the app asked for; or a 500. Returns the
-        status sent, or the word for the cut."""
-        if connection.cut is not None:
-            self.registry.drop(connection)
-            return cut_word(connection)
-        if answer is None:
-            self.refuse(connection, RequestError(500, INTERNAL))
-            return 500
+    def _encode(self, connection: Connection, request: Request, answer: Answer) -> bytes | None:
+        """The answer's bytes (marking the connection to close after them when it must), or
+        None when HTTP cannot carry them (a 500 instead)."""
         keep_alive = request.keep_alive and connection.reading and not self.stopping.is_set()
         try:
             data, keep_alive = encode(
@@ -182,14 +187,11 @@ class Exchange:
             )
         except (UnicodeEncodeError, ValueError):  # a status or header HTTP cannot carry
             log.exception("the app's answer to %s cannot be sent", request.environ["PATH_INFO"])
-            self.refuse(connection, RequestError(500, INTERNAL))
-            return 500
-        connection.outbox += data
+            return None
         if not keep_alive:
             connection.reading = False
             connection.closing = True
-        self.flush(connection)
-        return int(answer.status[:3])
+        return data
 
     def refuse(self, connection: Connection, refused: RequestError) -> None:
         """Answer a request the app never saw (or could not answer), then close."""

@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 import httptools
 
 from mock_server.httpd.requests import (
+    HEADERS_KEY,
     Limits,
     Request,
     RequestError,
@@ -183,6 +184,7 @@ class Reader:
             continues = expects_continue(environ, version, has_body)
         except RequestError as refused:
             self._stop(refused)
+        environ[HEADERS_KEY] = self._headers  # as sent, for the request journal (a new list each)
         self._environ = environ
         self._keep_alive = parser.should_keep_alive()  # `close` anywhere in Connection's list
         if length > self._limits.max_body_bytes:  # left unread: the app answers 413

@@ -18,6 +18,7 @@ _HOST = re.compile(r"(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?")
 _ABSOLUTE = re.compile(rb"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^#]*)")
 _KEYS: dict[bytes, str | None] = {}  # header name -> WSGI key (None: dropped); bounded below
 _KEYS_CACHED = 512
+HEADERS_KEY = "seedream_mock.headers"  # the head's fields as sent: [(name, value)] in bytes
 
 
 @dataclass(frozen=True)

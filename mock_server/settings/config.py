@@ -67,6 +67,7 @@ class Settings:
     control_token: str | None = None
     insecure_control: bool = False
     log_requests: str = "off"
+    journal_size: int = 1000  # requests kept for /_mock/requests; 0: none
 
     rate_limit_rps: float | None = None
     rate_limit_burst: int = 10
@@ -142,7 +143,7 @@ def _problems(s: Settings) -> Iterator[tuple[str, str]]:
     ):
         if getattr(s, name) < 1:
             yield name, "must be at least 1"
-    for name in ("price", "default_credits", "image_cache_bytes"):
+    for name in ("price", "default_credits", "image_cache_bytes", "journal_size"):
         if getattr(s, name) < 0:
             yield name, "must not be negative"
     if not s.head_timeout > 0:

@@ -124,6 +124,7 @@ _CONVERTERS: dict[str, Any] = {
     "rate_limit_burst": _integer,
     "webhook_workers": _integer,
     "webhook_log_limit": _integer,
+    "journal_size": _integer,
 }
 
 
