@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from seedream_contracts.client import Client
+from seedream_contracts.loader import compile_schema
 from seedream_contracts.profiles import Profile
+from seedream_contracts.profiles.schemas import request_schema
 from seedream_contracts.suite._data import EDIT_MODEL, TEXT_MODEL, fit
 from seedream_contracts.suite._expect import refused, run_to_end, submit
 from seedream_contracts.suite._run import Budget
@@ -68,12 +70,12 @@ def test_null_field_follows_the_profile(
     api: Client, profile: Profile, budget: Budget, field: str
 ) -> None:
     body = {**fit(profile, {"prompt": "a cat"}), field: None}
-    if profile.input_rules["null_fields"] == "refuse":
-        refused(api.create(body), profile, "validation", field)
-    elif field == "model" and profile.input_rules["model"] == "required":
-        refused(api.create(body), profile, "validation", "model")
-    else:
+    # The profile's request schema settles it, a required model sent as null included: under
+    # `null_fields: default` a null is the same as the default, and the model has one.
+    if compile_schema(request_schema(profile)).is_valid(body):
         accepted(api, profile, budget, body, f"a request with {field}: null")
+    else:
+        refused(api.create(body), profile, "validation", field)
 
 
 def test_missing_model_follows_the_profile(api: Client, profile: Profile, budget: Budget) -> None:
