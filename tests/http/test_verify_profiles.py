@@ -51,3 +51,13 @@ def test_suite_expecting_kie_fails_against_a_mock_serving_default(
     found = {(r["endpoint"], r["field"]) for r in report["drift"]}
     assert ("POST /api/v1/images/generations", "data.taskId") in found  # kie's name, not sent
     assert report["guesses"] == []  # the [G] list speaks of the default dialect only
+
+
+def test_suite_expects_what_a_mock_target_serves_without_being_told(
+    serve: Serve, tmp_path: Path
+) -> None:
+    server, _ = serve(clock="scaled", speed=100, profile="strict")
+    code, report, output = verify(server.base_url, tmp_path / "served", "--", "-k", FEW)
+    assert code == 0, output[-3000:]
+    assert report["profile"] == "strict"  # read from GET /_mock/profile
+    assert report["clean"] is True
