@@ -1,7 +1,9 @@
 """A small HTTP client for the contract suite: standard library only, keep-alive, no mock insides.
 
 It speaks to any target (the mock, the real API, anything in between) and returns every answer
-as a `Reply`, whatever its status, so tests assert on what a client really sees.
+as a `Reply`, whatever its status, so tests assert on what a client really sees. Given a profile,
+it judges answers by that profile's schemas and reads task states through it; without one, by
+the hand-written schemas (the default profile's).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from urllib.parse import urlsplit
 
 from seedream_contracts.drift import Observation, endpoint_of
 from seedream_contracts.loader import validator
+from seedream_contracts.profiles import Profile
+from seedream_contracts.profiles.validators import answer_errors
 
 USER_AGENT = "seedream-mock-contracts/0.1"
 
@@ -30,6 +34,7 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes
+    profile: Profile | None = field(default=None, repr=False)
     _json: Any = field(default=None, repr=False)
 
     def json(self) -> Any:
@@ -52,11 +57,14 @@ class Reply:
         return self.json()
 
     def schema_errors(self, schema: str) -> list[str]:
-        """Every way the JSON body breaks the named contract schema (empty when it conforms)."""
+        """Every way the JSON body breaks the named contract schema (empty when it conforms):
+        the profile's answer schema of that name, or without a profile the hand-written one."""
         try:
             document = self.json()
         except ValueError as exc:
             return [f"body is not JSON: {exc}"]
+        if self.profile is not None:
+            return answer_errors(self.profile, schema, document)
         return [
             f"{'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}"
             for e in validator(schema).iter_errors(document)
@@ -72,18 +80,20 @@ class Client:
         api_key: str | None,
         timeout: float = 30.0,
         observer: Callable[[Observation], None] | None = None,
+        profile: Profile | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
         self.observer = observer  # sees every answer (the drift report)
+        self.profile = profile  # the dialect answers are judged and read in
         self._local = threading.local()
         self._all: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
 
     def with_key(self, api_key: str | None) -> Client:
         """The same target and connections, another key."""
-        twin = Client(self.base_url, api_key, self.timeout, self.observer)
+        twin = Client(self.base_url, api_key, self.timeout, self.observer, self.profile)
         twin._local, twin._all, twin._lock = self._local, self._all, self._lock
         return twin
 
@@ -135,7 +145,8 @@ class Client:
                 if attempt == 2:
                     raise TargetUnreachable(f"{method} {full}: {exc}") from exc
                 continue
-            reply = Reply(answer.status, {k.lower(): v for k, v in answer.getheaders()}, body)
+            headers = {k.lower(): v for k, v in answer.getheaders()}
+            reply = Reply(answer.status, headers, body, self.profile)
             if self.observer is not None and full.startswith(self.base_url):
                 self.observer(
                     Observation(
@@ -155,15 +166,22 @@ class Client:
         return self.request("GET", f"/api/v1/tasks/{task_id}", **kwargs)
 
     def wait(self, task_id: str, timeout: float = 120.0, interval: float = 0.05) -> Reply:
-        """Poll until the task is completed or failed (in any letter case, as clients should),
-        backing off up to 2 s between polls."""
+        """Poll until the task has ended, backing off up to 2 s between polls. Without a profile
+        "ended" is a status of completed or failed (in any letter case, as clients should); with
+        one, its names for those states (again in any case), wherever its task answer puts it."""
         deadline = time.monotonic() + timeout
         while True:
             reply = self.task(task_id)
-            status = str(reply.json()["data"]["status"]).lower() if reply.status == 200 else ""
-            if reply.status != 200 or status in ("completed", "failed"):
+            if reply.status != 200 or self._ended(reply.json()):
                 return reply
             if time.monotonic() > deadline:
                 raise TimeoutError(f"task {task_id} did not finish within {timeout} s")
             time.sleep(interval)
             interval = min(interval * 1.5, 2.0)
+
+    def _ended(self, document: Any) -> bool:
+        if self.profile is None:
+            return str(document["data"]["status"]).lower() in ("completed", "failed")
+        view = self.profile.read_task(document)
+        ending = {str(self.profile.wire_status(s)).lower() for s in ("completed", "failed")}
+        return view.ended or str(view.status_name).lower() in ending

@@ -1,10 +1,12 @@
 """Drift: how the answers a target really gave differ, field by field, from the contract.
 
-Every JSON answer (and callback) the suite sees is walked against its schema (schema_walk.py):
-each field the schema names is recorded as seen as expected, missing, of a different type or
-outside its enum; fields the schema does not name are recorded as extra. The [G] items of
-contracts/README.md are then confirmed (always as expected), refuted (ever different) or left
-unobserved.
+Every JSON answer (and callback) the suite sees is walked against its schema as the run's
+profile makes it (schema_walk.py): each field the schema names is recorded as seen as expected,
+missing, of a different type or outside its enum; fields the schema does not name are recorded
+as extra. Under the default dialect the [G] items of contracts/README.md are then confirmed
+(always as expected), refuted (ever different) or left unobserved. They are statements about
+the default profile's answers, so under another dialect they are not reported: that profile
+states its own choices (and their sources) in its `sources` section.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from seedream_contracts.loader import load_schema, validator
+from seedream_contracts.profiles import Profile, load_profile
+from seedream_contracts.profiles.validators import answer_schema, answer_validator
 from seedream_contracts.schema_walk import walk
 
 VERDICTS = ("ok", "missing", "extra", "type", "enum")
 
-# [G] items a run can settle: (schema, field path, what we guessed).
+# [G] items a run can settle under the default dialect: (schema, field path, what we guessed).
 GUESSES: tuple[tuple[str, str, str], ...] = (
     ("create_response", "data.task_id", "task ids are strings like n30…_seed"),
     ("task", "data.status", "task statuses are pending, processing, completed, failed"),
@@ -71,6 +74,7 @@ def endpoint_of(method: str, path: str) -> str:
 class DriftRecorder:
     """Collects observations from every client of a run (thread-safe) and reports on them."""
 
+    profile: Profile = field(default_factory=lambda: load_profile("default"))
     observations: list[Observation] = field(default_factory=list)
     network_errors: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -87,15 +91,19 @@ class DriftRecorder:
         with self._lock:
             observed = list(self.observations)
             network = list(self.network_errors)
-        return analyse(observed, network)
+        return analyse(observed, network, self.profile)
 
 
-def analyse(observations: list[Observation], network_errors: list[str]) -> dict[str, Any]:
+def analyse(
+    observations: list[Observation], network_errors: list[str], profile: Profile | None = None
+) -> dict[str, Any]:
+    """The report on what was observed, judged by `profile` (the default one when None)."""
+    profile = profile or load_profile("default")
     fields: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
     failures: list[dict[str, Any]] = []
     samples: dict[tuple[str, str, str], Any] = {}
     statuses: dict[str, Counter[int]] = defaultdict(Counter)
-    credits = _credits_spent(observations)
+    credits = _credits_spent(observations, profile)
     for seen in observations:
         statuses[seen.endpoint][seen.status] += 1
         schema = schema_for(seen.endpoint, seen.status)
@@ -108,7 +116,7 @@ def analyse(observations: list[Observation], network_errors: list[str]) -> dict[
                 {"endpoint": seen.endpoint, "status": seen.status, "problem": "body is not JSON"}
             )
             continue
-        for error in validator(schema).iter_errors(document):
+        for error in answer_validator(profile, schema).iter_errors(document):
             path = ".".join(str(p) for p in error.absolute_path) or "<root>"
             failures.append(
                 {
@@ -119,22 +127,37 @@ def analyse(observations: list[Observation], network_errors: list[str]) -> dict[
                     "problem": error.message[:300],
                 }
             )
-        for path, verdict, value in walk(load_schema(schema), document, schema):
+        for path, verdict, value in walk(answer_schema(profile, schema), document, schema):
             key = (seen.endpoint if schema != "callback" else "callback", path, schema)
             fields[key][verdict] += 1
             if verdict != "ok":
                 samples.setdefault((key[0], path, verdict), value)
-    return _summary(fields, samples, failures, statuses, network_errors, credits)
+    report = _summary(fields, samples, failures, statuses, network_errors, credits)
+    report["profile"] = profile.name
+    if not speaks_default(profile):
+        report["guesses"] = []
+    return report
 
 
-def _credits_spent(observations: list[Observation]) -> int:
+def speaks_default(profile: Profile) -> bool:
+    """Whether `profile` answers as the default one does (whatever its name), so that the [G]
+    list, written about the default's answers, is about this run's answers too."""
+    default = load_profile("default").document
+    return all(
+        profile.document.get(k) == default.get(k)
+        for k in ("statuses", "answers", "errors", "callback")
+    )
+
+
+def _credits_spent(observations: list[Observation], profile: Profile) -> int:
+    """Credits the tasks seen report as consumed (the last report of each task counts)."""
     spent: dict[str, int] = {}
     for seen in observations:
         if seen.endpoint.startswith("GET /api/v1/tasks/") and seen.status == 200:
             try:
-                data = json.loads(seen.body).get("data", {})
-                spent[str(data.get("task_id"))] = int(data.get("credits_consumed") or 0)
-            except (ValueError, AttributeError, TypeError):
+                view = profile.read_task(json.loads(seen.body))
+                spent[str(view.task_id)] = int(view.get("credits_consumed") or 0)
+            except (ValueError, TypeError):
                 continue
     return sum(spent.values())
 

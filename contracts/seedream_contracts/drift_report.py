@@ -13,6 +13,7 @@ def to_markdown(report: dict[str, Any]) -> str:
     verdict = "clean: every answer matched the contract" if report["clean"] else "NOT clean"
     lines += [
         f"- Result: **{verdict}**",
+        f"- Profile expected: {report.get('profile', 'default')}",
         f"- Answers checked: {report['responses']}",
         f"- Credits spent: {report['credits_spent']}",
         f"- Network errors: {len(report['network_errors'])}",
@@ -41,6 +42,11 @@ def to_markdown(report: dict[str, Any]) -> str:
         lines.append(
             f"| {guess['schema']} `{guess['field']}` | {guess['guess']} | {guess['result']} |"
         )
+    if not report["guesses"]:
+        lines[-2:] = [
+            "None listed: the [G] list is about the default profile's answers; this profile "
+            "states the source of each of its choices in its `sources` section."
+        ]
     lines += ["", "## Status codes seen", ""]
     for endpoint, counts in report["statuses"].items():
         lines.append(f"- {endpoint}: " + ", ".join(f"{s} ×{n}" for s, n in counts.items()))
@@ -72,8 +78,13 @@ def to_table(report: dict[str, Any]) -> str:
     else:
         lines.append("no drift: every field named by the contract was seen as expected")
     settled = Counter(g["result"] for g in report["guesses"])
-    lines.append(
-        f"guesses: {settled['confirmed']} confirmed, {settled['refuted']} refuted, "
-        f"{settled['unobserved']} unobserved"
-    )
+    if report["guesses"]:
+        lines.append(
+            f"guesses: {settled['confirmed']} confirmed, {settled['refuted']} refuted, "
+            f"{settled['unobserved']} unobserved"
+        )
+    else:
+        lines.append(
+            f"guesses: the [G] list is the default profile's, not {report.get('profile')}'s"
+        )
     return "\n".join(lines)

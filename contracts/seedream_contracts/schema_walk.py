@@ -1,8 +1,10 @@
 """A JSON document walked against its contract schema, field by field.
 
 Each field the schema names gets a verdict (as expected, missing, of a different type, outside
-its enum); each field it does not name is extra. `$ref`s are followed within and across schema
-files, and a nullable (`anyOf`) field is judged by the branch its value is meant to follow.
+its enum); each field it does not name is extra, and one it names but does not require may be
+absent. `$ref`s are followed within and across schema files, a nullable (`anyOf`) field is
+judged by the branch its value is meant to follow, and of an `allOf` (a profile's schema: the
+shape, then what each status adds) the member that has the shape is walked.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ def walk(
     for name, sub in properties.items():
         where = f"{path}.{name}" if path else name
         if name not in value:
-            found.append((where, "missing", None))
+            if name in node.get("required", ()):
+                found.append((where, "missing", None))
             continue
         child, child_owner = _branch(*_resolve(sub, owner), value[name])
         found.append((where, _verdict(child, value[name]), value[name]))
@@ -51,9 +54,9 @@ def _resolve(node: dict[str, Any], owner: str) -> tuple[dict[str, Any], str]:
                 owner = ref.removesuffix(".schema.json")
                 node = load_schema(owner)
             continue
-        refs = [p for p in node.get("allOf", []) if "$ref" in p]
-        if "properties" not in node and refs:
-            node = refs[0]
+        parts = [p for p in node.get("allOf", []) if "$ref" in p or "properties" in p]
+        if "properties" not in node and parts:
+            node = parts[0]
             continue
         return node, owner
 
@@ -62,7 +65,8 @@ def _branch(node: dict[str, Any], owner: str, value: Any) -> tuple[dict[str, Any
     """For `anyOf` (a shape or null), the branch the value is meant to follow."""
     options = [_resolve(option, owner) for option in node.get("anyOf", [])]
     for resolved, where in options:
-        if (resolved.get("type") == "null") == (value is None):
+        null = resolved.get("type") == "null" or resolved.get("const", ...) is None
+        if null == (value is None):
             return resolved, where
     return options[0] if options else (node, owner)
 

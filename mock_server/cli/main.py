@@ -199,7 +199,7 @@ def run_verify(args: argparse.Namespace) -> int:
     # The suite's own ini file, not the settings of the project the kit is installed into; this
     # process imported the kit already, so pytest cannot rewrite its asserts (it warns; ignored).
     options = ["-p", "no:cacheprovider", "-q", "-c", str(suite / "pytest.ini")]
-    for name in VERIFY_VARIABLES:
+    for name in (*VERIFY_VARIABLES, "profile"):  # the profile: the same variable as serve's
         value = getattr(args, name)
         # Only the long prefix here: a MOCK_API_KEY is likelier some other tool's than ours.
         variable = ENV_PREFIXES[0] + name.upper()

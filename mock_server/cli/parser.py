@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("--max-credits", "budget; tests beyond it are skipped (default 0 off a mock)"),
         ("--report", "write the drift report to PATH.json and PATH.md"),
         ("--callback-url", "a public receiver for callbacks on a real target"),
+        ("--profile", "the dialect to expect, NAME|FILE (default: what a mock serves)"),
     ):
         variable = ENV_PREFIXES[0] + flag[2:].upper().replace("-", "_")  # read by run_verify
         verify.add_argument(

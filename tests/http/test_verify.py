@@ -20,19 +20,11 @@ Serve = Callable[..., tuple[MockServer, Client]]
 FEW = "seed_example or defaults_are or unknown_task or missing_content_type"
 
 
-def verify(target: str, report: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
+def verify(target: str | None, report: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
+    """`seedream-mock verify` against `target` (None: its own embedded mock)."""
+    aimed = ["--target", target] if target is not None else []
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mock_server",
-            "verify",
-            "--target",
-            target,
-            "--report",
-            str(report),
-            *extra,
-        ],
+        [sys.executable, "-m", "mock_server", "verify", *aimed, "--report", str(report), *extra],
         capture_output=True,
         text=True,
         timeout=300,

@@ -15,6 +15,7 @@ import pytest
 from seedream_contracts.client import Client, TargetUnreachable
 from seedream_contracts.drift import DriftRecorder
 from seedream_contracts.drift_report import to_markdown, to_table
+from seedream_contracts.profiles import Profile, ProfileError, load_profile
 
 
 @dataclass
@@ -42,7 +43,8 @@ class Run:
     target_url: str | None
     is_mock: bool
     budget: Budget
-    recorder: DriftRecorder = field(default_factory=DriftRecorder)
+    profile: Profile
+    recorder: DriftRecorder
     report_path: str | None = None
 
 
@@ -60,13 +62,49 @@ def probe_is_mock(url: str) -> bool:
         client.close()
 
 
+def served_profile(url: str) -> Profile | None:
+    """The profile a mock at `url` serves (`GET /_mock/profile`); None for a mock too old to
+    say, or one whose profile this kit cannot read."""
+    client = Client(url, None, timeout=10)
+    try:
+        reply = client.request("GET", "/_mock/profile", auth=False)
+        if reply.status != 200:
+            return None
+        document = reply.json()
+        return Profile(document, f"{url}/_mock/profile") if isinstance(document, dict) else None
+    except (TargetUnreachable, ValueError):
+        return None
+    finally:
+        client.close()
+
+
+def choose_profile(spec: str | None, url: str | None, is_mock: bool) -> Profile:
+    """What the run expects: --profile when given; else what a mock target serves; else the
+    default profile (the embedded mock's, and the best guess for a real target)."""
+    try:
+        if spec:
+            return load_profile(spec)
+    except ProfileError as exc:
+        raise pytest.UsageError(f"--profile: {exc}") from None
+    served = served_profile(url) if url is not None and is_mock else None
+    return served if served is not None else load_profile("default")
+
+
 def configure(config: pytest.Config) -> None:
     url = config.getoption("--target")
     is_mock = url is None or probe_is_mock(url)
     limit = config.getoption("--max-credits")
     if limit is None and not is_mock:
         limit = 0  # a real target spends money: nothing unless asked
-    config.stash[RUN] = Run(url, is_mock, Budget(limit), report_path=config.getoption("--report"))
+    profile = choose_profile(config.getoption("--profile"), url, is_mock)
+    config.stash[RUN] = Run(
+        url,
+        is_mock,
+        Budget(limit),
+        profile,
+        DriftRecorder(profile),
+        report_path=config.getoption("--report"),
+    )
 
 
 def charge_marked_cost(item: pytest.Item) -> None:
@@ -87,6 +125,7 @@ def write_report(config: pytest.Config) -> dict[str, object] | None:
         return None
     report = run.recorder.report()
     report["target"] = run.target_url or "embedded mock"
+    report["profile"] = run.profile.name
     report["credits_planned"] = run.budget.planned
     report["skipped_for_budget"] = run.budget.skipped
     if run.report_path:

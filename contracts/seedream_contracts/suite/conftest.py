@@ -1,7 +1,11 @@
 """Fixtures of the contract suite: which target to test, and a client for it.
 
 Without --target the suite starts the mock as a separate process (`python -m mock_server`) on
-a free port, with a fast scaled clock, and stops it at the end. It never imports mock_server.
+a free port, with a fast scaled clock (and --profile, when given), and stops it at the end. It
+never imports mock_server.
+
+Every expectation comes from one profile (the `profile` fixture): --profile when given, else
+the profile a mock target serves (`GET /_mock/profile`), else `default`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import pytest
 
 from seedream_contracts.client import Client
 from seedream_contracts.drift import DriftRecorder
+from seedream_contracts.profiles import Profile
 from seedream_contracts.suite import _run
 from seedream_contracts.suite._run import Budget
 
@@ -44,6 +49,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(default: unlimited on a mock, 0 on any other target)",
     )
     group.addoption("--report", help="write the drift report to PATH.json and PATH.md")
+    group.addoption(
+        "--profile",
+        help="the dialect to expect: a shipped profile (default, kie, strict) or a profile "
+        "file (default: what a mock target serves, else default; the embedded mock serves it)",
+    )
     group.addoption(
         "--callback-url",
         help="a public receiver for callbacks on a real target (the suite cannot read it)",
@@ -96,7 +106,7 @@ class Target:
     has_control: bool
 
 
-def _start_mock(log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _start_mock(log: Path, profile: str | None) -> tuple[subprocess.Popen[bytes], str]:
     command = [
         sys.executable,
         "-m",
@@ -112,6 +122,7 @@ def _start_mock(log: Path) -> tuple[subprocess.Popen[bytes], str]:
         "20261124",
         "--key",
         f"{DEFAULT_KEY}:1000000",
+        *(["--profile", profile] if profile else []),
     ]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
@@ -136,7 +147,8 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
         yield Target(url, key, other, pytestconfig.stash[_run.RUN].is_mock)
         return
     with tempfile.TemporaryDirectory() as folder:
-        process, url = _start_mock(Path(folder) / "mock.log")
+        log = Path(folder) / "mock.log"
+        process, url = _start_mock(log, pytestconfig.getoption("--profile"))
         try:
             yield Target(url, key, other or "aio_contract_other_key", True)
         finally:
@@ -149,7 +161,9 @@ def api(target: Target, pytestconfig: pytest.Config) -> Iterator[Client]:
     """A client with the target's main key (its twins made by `with_key` share connections);
     every answer it gets goes to the drift recorder."""
     run = pytestconfig.stash[_run.RUN]
-    client = Client(target.base_url, target.api_key, observer=run.recorder.observe)
+    client = Client(
+        target.base_url, target.api_key, observer=run.recorder.observe, profile=run.profile
+    )
     yield client
     client.close()
 
@@ -166,6 +180,13 @@ def other_api(target: Target, api: Client) -> Client:
 def budget(pytestconfig: pytest.Config) -> Budget:
     """The run's credit budget, for fixtures that spend credits outside a marked test."""
     return pytestconfig.stash[_run.RUN].budget
+
+
+@pytest.fixture(scope="session")
+def profile(pytestconfig: pytest.Config) -> Profile:
+    """The dialect the run expects: every answer is judged by its schemas and read through it,
+    and every request follows its input rules."""
+    return pytestconfig.stash[_run.RUN].profile
 
 
 @pytest.fixture(scope="session")

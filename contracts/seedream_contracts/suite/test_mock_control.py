@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 
 from seedream_contracts.client import Client
+from seedream_contracts.profiles import Profile
+from seedream_contracts.suite._data import fit
+from seedream_contracts.suite._expect import read, refused, submit
 
 pytestmark = pytest.mark.mock_only
 
@@ -36,28 +39,33 @@ def ledger(api: Client, key: str) -> dict[str, Any]:
 
 
 def test_task_moves_pending_processing_completed_as_the_clock_advances(
-    manual_clock: Client,
+    manual_clock: Client, profile: Profile
 ) -> None:
     api = manual_clock
-    task_id = api.create({"prompt": "tick"}).expect(200, "create_response")["data"]["task_id"]
-    first = api.task(task_id).expect(200, "task")["data"]
-    assert (first["status"], first["progress"]) == ("pending", 0)
-    advance(api, 1.0)
-    middle = api.task(task_id).expect(200, "task")["data"]
-    assert middle["status"] == "processing"
-    assert 1 <= middle["progress"] <= 99
+    task_id = submit(api, profile, fit(profile, {"prompt": "tick"}))
+    first = read(api, profile, task_id)
+    assert first.status_name == profile.wire_status("pending")
+    assert first.get("progress", 0) == 0
+    advance(api, profile.timing["pending_seconds"])
+    middle = read(api, profile, task_id)
+    assert middle.status_name == profile.wire_status("processing")
+    assert 1 <= middle.get("progress", 1) <= 99
     advance(api, 60)
-    done = api.task(task_id).expect(200, "task")["data"]
-    assert (done["status"], done["progress"], done["credits_consumed"]) == ("completed", 100, 12)
-    assert done["created_at"] < done["updated_at"] == done["completed_at"]
+    done = read(api, profile, task_id)
+    assert done.status == "completed"
+    assert (done.get("progress", 100), done.get("credits_consumed", 12)) == (100, 12)
+    times = [done.get(n) for n in ("created_at", "updated_at", "completed_at") if done.has(n)]
+    assert times == sorted(times)
+    if done.has("created_at") and done.has("completed_at"):
+        assert done.get("created_at") < done.get("completed_at")
 
 
-def test_credits_are_held_then_captured(manual_clock: Client) -> None:
+def test_credits_are_held_then_captured(manual_clock: Client, profile: Profile) -> None:
     api = manual_clock
     key = "aio_contract_ledger_" + str(id(api))
     tenant = api.with_key(key)
     api.request("POST", "/_mock/keys", json_body={"key": key, "credits": 30}).expect_json(200)
-    task_id = tenant.create({"prompt": "pay"}).expect(200, "create_response")["data"]["task_id"]
+    task_id = submit(tenant, profile, fit(profile, {"prompt": "pay"}))
     held = ledger(api, key)
     assert (held["available"], held["held"], held["spent"]) == (18, 12, 0)
     advance(api, 60)
@@ -66,28 +74,27 @@ def test_credits_are_held_then_captured(manual_clock: Client) -> None:
     assert (spent["available"], spent["held"], spent["spent"], spent["granted"]) == (18, 0, 12, 30)
 
 
-def test_short_balance_gets_402_and_creates_nothing(api: Client) -> None:
+def test_short_balance_is_refused_and_creates_nothing(api: Client, profile: Profile) -> None:
     key = "aio_contract_poor_" + str(id(api))
     api.request("POST", "/_mock/keys", json_body={"key": key, "credits": 11}).expect_json(200)
-    error = api.with_key(key).create({"prompt": "too dear"}).expect(402, "error")["error"]
-    assert error["type"] == "insufficient_credits"
+    reply = api.with_key(key).create(fit(profile, {"prompt": "too dear"}))
+    refused(reply, profile, "insufficient_credits")
     assert ledger(api, key)["held"] == 0
 
 
-def test_revoked_key_gets_401(api: Client) -> None:
+def test_revoked_key_is_refused(api: Client, profile: Profile) -> None:
     key = "aio_contract_revoked_" + str(id(api))
     api.request("POST", "/_mock/keys", json_body={"key": key, "credits": 100}).expect_json(200)
     api.request("DELETE", f"/_mock/keys/{key}").expect_json(200)
-    error = api.with_key(key).create({"prompt": "x"}).expect(401, "error")["error"]
-    assert "revoked" in error["message"]
+    reply = api.with_key(key).create(fit(profile, {"prompt": "xyz"}))
+    assert "revoked" in refused(reply, profile, "authentication").message
 
 
-def test_result_url_expires_after_its_lifetime(manual_clock: Client) -> None:
+def test_result_url_expires_after_its_lifetime(manual_clock: Client, profile: Profile) -> None:
     api = manual_clock
-    task_id = api.create({"prompt": "fleeting"}).expect(200, "create_response")["data"]["task_id"]
+    task_id = submit(api, profile, fit(profile, {"prompt": "fleeting"}))
     advance(api, 60)
-    url = api.task(task_id).expect(200, "task")["data"]["output"]["image_urls"][0]
+    url = read(api, profile, task_id).result_urls[0]
     assert api.request("HEAD", url, auth=False).status == 200
     advance(api, 24 * 3600)
-    gone = api.request("GET", url, auth=False).expect(410, "error")["error"]
-    assert gone["type"] == "not_found_error"
+    refused(api.request("GET", url, auth=False), profile, "expired")
