@@ -4,7 +4,9 @@ It keeps API in One's routes but differs from the `default` profile wherever a d
 status names queued/running/succeeded (errored on failure), the result URLs inside a
 JSON-encoded `output` string, epoch-millisecond times, a `{"ok": false, "problem": {...}}` error
 envelope with 422 `validation_error`, prompts of 5–400 characters and a required model. It bills
-12 credits per accepted task (`credits_spent`) and serves a real PNG at each result URL.
+12 credits per accepted task (`credits_spent`) and serves a real PNG at each result URL. A bad
+key gets 403 where no key gets 401, so authentication is a point its calibration reports as
+conflicting.
 """
 
 from __future__ import annotations
@@ -69,8 +71,11 @@ class FakeApi:
     def answer(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, Any]:
         if path.startswith("/files/") and method == "GET":
             return 200, _png(path.split("/")[-1].removesuffix(".png"))
-        if headers.get("Authorization") != f"Bearer {KEY}":
-            return _problem(401, "unauthorized", "missing or unknown API key")
+        given = headers.get("Authorization")
+        if given is None:
+            return _problem(401, "unauthorized", "an API key is needed")
+        if given != f"Bearer {KEY}":  # another status than for no key: a conflict to report
+            return _problem(403, "forbidden", "this API key is not valid")
         if path == "/api/v1/images/generations" and method == "POST":
             return self.create(body)
         if path.startswith("/api/v1/tasks/") and method == "GET":
@@ -100,13 +105,18 @@ class FakeApi:
         age = time.time() - task["created"]
         done = age >= QUEUED_S + RUNNING_S
         state = "succeeded" if done else "running" if age >= QUEUED_S else "queued"
-        changed = task["created"] + (QUEUED_S + RUNNING_S if done else QUEUED_S if age >= QUEUED_S else 0)
+        moved = QUEUED_S + RUNNING_S if done else QUEUED_S if age >= QUEUED_S else 0.0
+        changed = task["created"] + moved
         urls = {"urls": [f"{self.url}/files/{task['id']}.png"]}
         body = task["body"]
         return {
             "id": task["id"],
             "state": state,
-            "request": {"prompt": body["prompt"], "model": body["model"], "ratio": body.get("aspect_ratio", "1:1")},
+            "request": {
+                "prompt": body["prompt"],
+                "model": body["model"],
+                "ratio": body.get("aspect_ratio", "1:1"),
+            },
             "output": json.dumps(urls) if done else None,
             "credits": 12 if done else 0,
             "created": int(task["created"] * 1000),
@@ -147,7 +157,8 @@ class FakeApi:
 
 
 def _problem(status: int, kind: str, detail: str, field: str | None = None) -> tuple[int, Any]:
-    return status, {"ok": False, "problem": {"status": status, "type": kind, "detail": detail, "field": field}}
+    problem = {"status": status, "type": kind, "detail": detail, "field": field}
+    return status, {"ok": False, "problem": problem}
 
 
 def _validate(body: dict[str, Any]) -> tuple[str, str] | None:

@@ -39,10 +39,12 @@ class FakeClient:
             return exc.code, json.loads(exc.read())
 
     def submit(self, prompt: str, model: str = "seedream/4.5-text-to-image") -> str:
-        status, answer = self._call("POST", "/api/v1/images/generations", {"model": model, "prompt": prompt})
+        body = {"model": model, "prompt": prompt}
+        status, answer = self._call("POST", "/api/v1/images/generations", body)
         if status == 422 and answer["problem"]["type"] == "validation_error":
             raise FakeValidationError(answer["problem"]["field"], answer["problem"]["detail"])
-        assert status == 200 and answer["ok"] is True, (status, answer)
+        assert status == 200, (status, answer)
+        assert answer["ok"] is True, answer
         assert answer["task"]["state"] == "queued", answer
         task_id: str = answer["task"]["id"]
         return task_id
@@ -74,5 +76,6 @@ class FakeClient:
     def generate(self, prompt: str) -> bytes:
         """The whole flow: submit, wait, download the first image."""
         task = self.wait(self.submit(prompt))
-        assert isinstance(task["created"], int) and task["created"] > 10**12, task
+        assert isinstance(task["created"], int), task
+        assert task["created"] > 10**12, task  # epoch milliseconds
         return self.download(self.image_urls(task)[0])

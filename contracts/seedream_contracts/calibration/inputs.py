@@ -136,12 +136,12 @@ class Bound:
             self.high, self.high_proof = value, [proof]
 
     def choose(self, base: int) -> tuple[int, str]:
-        """(value, verdict): exact when pinned, else the base if it fits, else the end it
-        broke."""
+        """(value, verdict): exact when pinned, else the base if it fits, else the end nearest
+        the base: the least change the observations force."""
         if self.low is not None and self.low == self.high:
             return self.low, "learned"
         if self.low is not None and base < self.low:
-            return (self.high if self.high is not None else self.low), "learned"
+            return self.low, "learned"
         if self.high is not None and base > self.high:
             return self.high, "learned"
         return base, "kept"

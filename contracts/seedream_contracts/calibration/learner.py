@@ -36,9 +36,9 @@ def learn(exchanges: Iterable[Exchange], base: Profile | None = None) -> tuple[P
     document = copy.deepcopy(base.document)
     document["name"] = "calibrated"
     document["description"] = (
-        f"Learned by seedream-mock calibrate from {len(ordered)} exchanges "
-        f"({len(runs)} paid task(s)) over the {base.name!r} profile; the calibration report "
-        "says which points were learned, kept or conflicting."
+        f"Learned by seedream-mock calibrate over the {base.name!r} profile, from "
+        f"{len(runs)} paid task(s) and the refusals seen; the calibration report says which "
+        "points were learned, kept or conflicting."
     )
     document.pop("extends", None)
     _learn_task(runs, document, base, report)

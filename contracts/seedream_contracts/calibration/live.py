@@ -85,10 +85,17 @@ class Session:
         if key is not None:
             headers["Authorization"] = f"Bearer {key}"
         exchange = Exchange.of(
-            probe.method, probe.path, headers, data or b"", reply.status, reply.headers,
-            reply.body, started=started, elapsed_ms=(time.perf_counter() - clock) * 1000,
+            probe.method,
+            probe.path,
+            headers,
+            data or b"",
+            reply.status,
+            reply.headers,
+            reply.body,
+            started=started,
+            elapsed_ms=(time.perf_counter() - clock) * 1000,
             note=probe.note,
-        )  # fmt: skip
+        )
         self.keep(exchange)
         return exchange
 
@@ -192,9 +199,17 @@ def _download(session: Session, url: str) -> None:
         client.close()
     kind = reply.headers.get("content-type", "")
     exchange = Exchange.of(
-        "GET", parts.path, {"User-Agent": USER_AGENT}, b"", reply.status, reply.headers, b"",
-        started=started, elapsed_ms=(time.perf_counter() - clock) * 1000, note="result download",
-    )  # fmt: skip
+        "GET",
+        parts.path,
+        {"User-Agent": USER_AGENT},
+        b"",
+        reply.status,
+        reply.headers,
+        b"",
+        started=started,
+        elapsed_ms=(time.perf_counter() - clock) * 1000,
+        note="result download",
+    )
     exchange.extra.update(
         {
             "bytes": len(reply.body),
