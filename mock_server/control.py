@@ -21,6 +21,7 @@ from mock_server.faults import scenarios
 from mock_server.faults.scenarios import ScenarioError
 from mock_server.runtime import edits
 from seedream_contracts.loader import first_error
+from seedream_contracts.profiles import Profile
 
 if TYPE_CHECKING:
     from mock_server.emulator import Emulator
@@ -52,6 +53,10 @@ class Control:
 
     def clock_mode(self) -> str:
         return self.mock.clock.state().mode
+
+    def profile(self) -> Profile:
+        """The profile the public API answers in (fixed while the server runs)."""
+        return self.mock.profile
 
     def clock_document(self) -> dict[str, Any]:
         return documents.clock(self.mock.clock.state(), self.mock.scheduler.pending())

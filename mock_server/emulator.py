@@ -29,6 +29,7 @@ from mock_server.results.images import ImageCache
 from mock_server.runtime.edits import start_edits
 from mock_server.runtime.state import RuntimeState
 from mock_server.settings.config import Settings
+from mock_server.settings.profiles import active_profile, default_timeline
 from mock_server.webhooks.delivery import Webhooks
 
 GENERIC_FAILURE = TaskError("generation_failed", "The image could not be generated.")
@@ -50,7 +51,11 @@ class Emulator:
         self.events = EventBus()
         self.store: Store = store or MemoryStore()
         self.accounts = Accounts(settings, self.store, self.events, self.clock.now)
-        self.validator = RequestValidator(settings.max_prompt_chars, settings.callback_hosts)
+        # The dialect of every public answer, loaded once (Settings refused a bad one already).
+        self.profile = active_profile(settings.profile)
+        self.validator = RequestValidator(
+            settings.max_prompt_chars, settings.callback_hosts, self.profile
+        )
         self.images = ImageCache(settings.image_cache_bytes)
         self.results = Results(
             settings, self.store, self.clock, self.scheduler, self.lock, self.images
@@ -69,11 +74,18 @@ class Emulator:
             self.events,
             self.result_base,
             self._new_event_id,
+            self.profile,
         )
         self.stopping = threading.Event()  # ends injected hangs and latencies at shutdown
         # Clock mode, timelines, rules, rate limit, webhook policy: changed only through this.
         self.runtime = RuntimeState(
-            settings, self.lock, self.clock, self.scheduler, self.webhooks, self.accounts
+            settings,
+            self.lock,
+            self.clock,
+            self.scheduler,
+            self.webhooks,
+            self.accounts,
+            default_timeline(settings.pending_seconds, settings.processing_seconds, self.profile),
         )
         self.faults, self.rate_limiter = self.runtime.faults, self.runtime.rate_limiter
         with self.lock:
@@ -169,15 +181,16 @@ class Emulator:
         server's own address (for callbacks, which have no request)."""
         return self.settings.public_url or request_base or self.base_url
 
-    def task_document(self, task: Task, base_url: str) -> dict[str, Any]:
+    def task_document(self, task: Task, base_url: str) -> Any:
+        """The task answer, as the active profile writes it."""
         with self.lock:
-            data = documents.task_data(
+            values = documents.task_values(
                 task,
                 self.clock.now(),
                 self.result_base(base_url),
                 self.settings.image_lifetime_seconds,
             )
-            return documents.success(data)
+        return self.profile.task_answer(values)
 
     def result_file(self, task_id: str, index: int) -> ResultFile:
         return self.results.file(task_id, index)

@@ -10,7 +10,8 @@ from mock_server.faults import scenarios
 from mock_server.server import MockServer
 from mock_server.settings.config import DEFAULT_KEY
 from mock_server.webhooks.records import DeliveryState
-from seedream_contracts.client import Client
+from seedream_contracts.client import Client, Reply
+from seedream_contracts.profiles import schemas
 
 
 def _check_choice(name: str, value: str | None, allowed: set[str]) -> None:
@@ -111,24 +112,42 @@ class MockHandle:
         self.credits = Credits(server)
         self.faults = Faults(server)
         self.tasks = Tasks(server)
+        # Answers are read and checked in the dialect the server speaks (--profile).
+        self.profile = server.emulator.profile
+        self._schemas = {
+            name: schemas.compile_schema(schemas.ANSWER_SCHEMAS[name](self.profile))
+            for name in ("create_response", "task")
+        }
+
+    def _checked(self, reply: Reply, schema: str) -> Any:
+        document = reply.expect_json(200)
+        errors = [e.message for e in self._schemas[schema].iter_errors(document)]
+        if errors:
+            raise AssertionError(
+                f"the {schema} answer breaks profile {self.profile.name}: {errors}"
+            )
+        return document
 
     def submit(self, prompt: str, **fields: Any) -> str:
         """POST a generation over HTTP (as your code would) and return its task id."""
         reply = self.client.create({"prompt": prompt, **fields})
-        task_id: str = reply.expect(200, "create_response")["data"]["task_id"]
+        task_id, _ = self.profile.read_created(self._checked(reply, "create_response"))
+        assert task_id is not None  # the create schema requires it
         return task_id
 
     def task(self, task_id: str) -> dict[str, Any]:
-        """GET the task over HTTP; its `data`."""
-        data: dict[str, Any] = self.client.task(task_id).expect(200, "task")["data"]
+        """GET the task over HTTP; its `data` (the whole answer in a dialect without one)."""
+        answer = self._checked(self.client.task(task_id), "task")
+        data: dict[str, Any] = answer.get("data", answer)
         return data
 
     def wait_for(self, task_id: str, max_seconds: float = 3600.0) -> dict[str, Any]:
         """Advance the clock (in steps, up to `max_seconds`) until the task has ended; its data.
         On the manual clock this is how a test 'waits' without waiting."""
         for _ in range(int(max_seconds // 10) + 1):
-            data = self.task(task_id)
-            if data["status"] in ("completed", "failed"):
+            answer = self._checked(self.client.task(task_id), "task")
+            if self.profile.read_task(answer).ended:
+                data: dict[str, Any] = answer.get("data", answer)
                 return data
             self.clock.advance(10)
         raise TimeoutError(f"task {task_id} did not end within {max_seconds} s of mock time")

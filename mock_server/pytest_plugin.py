@@ -19,6 +19,7 @@ from mock_server.core.clock import CLOCK_MODES, ClockMode
 from mock_server.handle import MockHandle
 from mock_server.server import MockServer
 from mock_server.settings.config import Settings
+from mock_server.settings.profiles import problem as profile_problem
 from seedream_contracts.receiver import WebhookReceiver
 
 
@@ -42,16 +43,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="speed of a scaled clock (default 100: a 3-10 s task takes 30-100 ms)",
     )
+    group.addoption(
+        "--seedream-mock-profile",
+        default=None,
+        metavar="NAME|FILE",
+        help="profile the session's mock answers in: default, kie, strict or a profile file "
+        "(default: the seedream_mock_profile ini value, else default)",
+    )
     parser.addini("seedream_mock_scenario", "scenario (shipped name or file) every test starts in")
+    parser.addini("seedream_mock_profile", "profile (shipped name or file) the mock answers in")
 
 
 def _from_ini(config: pytest.Config, value: str) -> str:
-    """A relative scenario path in the ini file is relative to that file (as a reader of the ini
-    expects), not to wherever pytest was started; a shipped name stays a name."""
+    """A relative scenario or profile path in the ini file is relative to that file (as a reader
+    of the ini expects), not to wherever pytest was started; a shipped name stays a name."""
     path = Path(value)
     base = config.inipath.parent if config.inipath else config.rootpath
     beside = base / path
     return str(beside) if not path.is_absolute() and beside.exists() else value
+
+
+def _profile(config: pytest.Config) -> str:
+    """--seedream-mock-profile, else the ini's seedream_mock_profile, else default; a bad one
+    stops the session with one line naming where it was written."""
+    given = config.getoption("--seedream-mock-profile")
+    where = f"--seedream-mock-profile {given}"
+    if not given:
+        given = config.getini("seedream_mock_profile")
+        where = f"ini seedream_mock_profile = {given}"
+        given = _from_ini(config, given) if given else "default"
+    wrong = profile_problem(given)
+    if wrong is not None:
+        raise pytest.UsageError(f"{where}: {wrong}")
+    return str(given)
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +85,13 @@ def seedream_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     seed = pytestconfig.getoption("--seedream-mock-seed")
     clock: ClockMode = pytestconfig.getoption("--seedream-mock-clock") or "manual"
     speed = pytestconfig.getoption("--seedream-mock-speed") or (100.0 if clock == "scaled" else 1.0)
-    settings = Settings(port=0, clock=clock, speed=speed, seed=0 if seed is None else seed)
+    settings = Settings(
+        port=0,
+        clock=clock,
+        speed=speed,
+        seed=0 if seed is None else seed,
+        profile=_profile(pytestconfig),
+    )
     server = MockServer(settings)
     scenario = pytestconfig.getini("seedream_mock_scenario")
     if scenario:

@@ -6,6 +6,7 @@ same server a user runs. The HTTP itself is `mock_server.httpd` (an event loop; 
 
 from __future__ import annotations
 
+import functools
 import threading
 from types import TracebackType
 from typing import Any
@@ -15,16 +16,22 @@ from mock_server.api.requestlog import RequestLog
 from mock_server.app import create_app
 from mock_server.control import Control
 from mock_server.core import documents
-from mock_server.core.errors import wire_type
+from mock_server.core.errors import default_profile, wire_type
 from mock_server.emulator import Emulator
 from mock_server.httpd import HttpServer, Limits
 from mock_server.settings.config import Settings
 from mock_server.settings.exposure import with_control_token
+from seedream_contracts.profiles import Profile
 
 
-def error_body(status: int, message: str) -> bytes:
-    """The API's error envelope for a request the server refuses before the app sees it."""
-    return documents.to_json_bytes(documents.error(status, message, wire_type(status)))
+def error_body(status: int, message: str, profile: Profile | None = None) -> bytes:
+    """The error answer for a request the server refuses before the app sees it, in the
+    profile's template (default: the default one). The status is the server's own (it has
+    sent it already), so the profile gives only the words around it and the `type`."""
+    profile = profile or default_profile()
+    kind = profile.kind_for_status(status)
+    wire = profile.error_kind(kind)[1] if kind is not None else wire_type(status)
+    return documents.to_json_bytes(profile.error_answer(status, message, wire, None))
 
 
 class MockServer:
@@ -68,7 +75,7 @@ class MockServer:
             self.settings.host,
             self.settings.port,
             limits=limits,
-            error_body=error_body,
+            error_body=functools.partial(error_body, profile=self.emulator.profile),
             inline=self._inline,
             journal=journal,
             head_timeout_s=self.settings.head_timeout,

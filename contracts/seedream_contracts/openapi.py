@@ -13,6 +13,8 @@ import json
 from typing import Any
 
 from seedream_contracts.loader import load_schema
+from seedream_contracts.profiles import Profile
+from seedream_contracts.profiles.schemas import ANSWER_SCHEMAS, request_schema
 
 VERSION = "0.1.0"
 PUBLIC_SCHEMAS = ("generation_request", "create_response", "task", "error", "callback")
@@ -71,12 +73,18 @@ def _errors(*statuses: int) -> dict[str, Any]:
     return {str(s): {"description": sentences[s], "content": _json("error")} for s in statuses}
 
 
-def document(server_url: str | None = None, callback_pattern: str | None = None) -> dict[str, Any]:
+def document(
+    server_url: str | None = None,
+    callback_pattern: str | None = None,
+    *,
+    profile: Profile | None = None,
+) -> dict[str, Any]:
     """The whole OpenAPI 3.1 document (a fresh dict each call). `callback_pattern` narrows
-    `callback_url` to the hosts a particular server accepts (a mock's --callback-hosts)."""
+    `callback_url` to the hosts a particular server accepts (a mock's --callback-hosts);
+    `profile` makes the request and answer schemas those of that dialect (docs/profiles.md)."""
     components: dict[str, Any] = {}
     for name in PUBLIC_SCHEMAS:
-        _component(name, load_schema(name), components)
+        _component(name, _schema(name, profile), components)
     if callback_pattern is not None:
         callback = components["generation_request"]["properties"]["callback_url"]
         callback["anyOf"][0] = {"type": "string", "maxLength": 2048, "pattern": callback_pattern}
@@ -103,6 +111,14 @@ def document(server_url: str | None = None, callback_pattern: str | None = None)
         },
     }
     return doc
+
+
+def _schema(name: str, profile: Profile | None) -> dict[str, Any]:
+    if profile is None:
+        return load_schema(name)
+    if name == "generation_request":
+        return request_schema(profile)
+    return ANSWER_SCHEMAS[name](profile)
 
 
 def _create_operation() -> dict[str, Any]:
@@ -141,5 +157,5 @@ def _task_operation() -> dict[str, Any]:
     }
 
 
-def render(server_url: str | None = None) -> str:
-    return json.dumps(document(server_url), indent=2, ensure_ascii=False) + "\n"
+def render(server_url: str | None = None, profile: Profile | None = None) -> str:
+    return json.dumps(document(server_url, profile=profile), indent=2, ensure_ascii=False) + "\n"

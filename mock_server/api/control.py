@@ -137,6 +137,18 @@ def fail_task(task_id: str) -> Response:
 
 @control.get("/openapi.json")
 def openapi_document() -> Response:
-    """The public API's OpenAPI 3.1 document, with this server as its server URL."""
-    pattern = mock_control().callback_url_pattern()
-    return jsonify(openapi.document(base_url().rstrip("/"), pattern))
+    """The public API's OpenAPI 3.1 document in the active profile's dialect, with this server
+    as its server URL."""
+    door = mock_control()
+    found = openapi.document(
+        base_url().rstrip("/"), door.callback_url_pattern(), profile=door.profile()
+    )
+    return jsonify(found)
+
+
+@control.get("/profile")
+def read_profile() -> Response:
+    """The active profile's document (docs/profiles.md), `extends` already merged: what the
+    public API answers in. Bare, like /openapi.json: saved to a file, it is a profile that
+    `--profile FILE` (or the contract suite) loads as it is."""
+    return jsonify(mock_control().profile().document)

@@ -3,8 +3,8 @@
 CI scripts, compose health checks and wait-for tools need one URL that answers 200 as soon as
 the server serves, whatever its flags. So this blueprint has no control guard: it answers with
 `--no-control` and without `X-Mock-Token`. That is safe only because it tells nothing a client
-could use against the server — no key, no token, no state beyond the clock's mode (read
-through `Control`, like every /_mock/ route). The fault
+could use against the server — no key, no token, no state beyond the clock's mode and the
+active profile's name (read through `Control`, like every /_mock/ route). The fault
 hooks act on the public routes only, so no rule ever delays or breaks it either.
 """
 
@@ -31,6 +31,7 @@ def health() -> Response:
             {
                 "version": __version__,
                 "clock": mock_control().clock_mode(),
+                "profile": mock_control().profile().name,
                 "uptime_seconds": round(monotonic() - started, 3),
                 "ready": True,
             }

@@ -1,14 +1,27 @@
-"""Every error answer is built here, in the API's one envelope: never an HTML page or a trace."""
+"""Every error answer is built here, in the API's one envelope: never an HTML page or a trace.
+
+Off /_mock/ (the public routes, /files/, an unknown path) the active profile writes it: status
+and `type` from the error's kind, the body from the profile's error template. The control API
+is the mock's own, so it keeps the default envelope under every profile."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from mock_server.api._http import emulator
 from mock_server.core import documents
-from mock_server.core.errors import ApiError, InvalidRequestError, NotFoundError, wire_type
+from mock_server.core.errors import (
+    ApiError,
+    InvalidRequestError,
+    NotFoundError,
+    default_profile,
+    status_error,
+)
+from seedream_contracts.profiles import Profile
 
 log = logging.getLogger(__name__)
 
@@ -18,10 +31,19 @@ _SENTENCES = {
 }
 
 
+CONTROL_PREFIX = "/_mock/"
+
+
 def error_response(error: ApiError) -> Response:
-    """`{"error": {"code", "message", "type", "param"}}` with the status as `code` [A]."""
-    response = jsonify(documents.error(error.status, error.message, error.type, error.param))
-    response.status_code = error.status
+    """The error answer of this request: the profile's dialect, or on /_mock/ the default
+    `{"error": {"code", "message", "type", "param"}}` with the status as `code` [A]."""
+    if request.path.startswith(CONTROL_PREFIX):  # as raised: the mock's own API
+        status = error.status
+        body: Any = documents.error(status, error.message, error.type, error.param)
+    else:
+        status, body = documents.error_answer(error, emulator().profile)
+    response = jsonify(body)
+    response.status_code = status
     for name, value in error.headers.items():
         response.headers[name] = value
     return response
@@ -30,17 +52,22 @@ def error_response(error: ApiError) -> Response:
 def _from_http(exc: HTTPException) -> ApiError:
     status = exc.code or 500
     message = _SENTENCES.get(status) or (exc.description or exc.name)
+    if status == 404:
+        return NotFoundError(message)
+    if status == 405:
+        return InvalidRequestError(message, status=405, kind="method_not_allowed")
     if status == 413:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         message = f"The request body is larger than the {limit} bytes this server accepts."
-    if status == 404:
-        return NotFoundError(message)
-    if 400 <= status < 500:
-        error: ApiError = InvalidRequestError(message, status=status)
-    else:
-        error = ApiError(message, status=status)
-    error.type = wire_type(status)
-    return error
+        return InvalidRequestError(message, status=413, kind="too_large")
+    return status_error(status, message, _dialect())
+
+
+def _dialect() -> Profile:
+    """The profile this request is answered in (the default one on /_mock/)."""
+    if request.path.startswith(CONTROL_PREFIX):
+        return default_profile()
+    return emulator().profile
 
 
 def register_error_handlers(app: Flask) -> None:

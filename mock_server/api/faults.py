@@ -24,7 +24,7 @@ from mock_server.api._http import (
     parse_json,
 )
 from mock_server.api.envelope import error_response
-from mock_server.core.errors import ApiError, InvalidRequestError, RateLimitError, wire_type
+from mock_server.core.errors import ApiError, InvalidRequestError, RateLimitError, status_error
 from mock_server.emulator import Emulator
 from mock_server.faults.decision import NO_FAULTS, Decision, decide, facts_for
 from mock_server.faults.rules import FAULT_HEADER, RequestFacts
@@ -183,13 +183,15 @@ def _act(action: dict[str, Any]) -> Response:
     default = {"http_error": 500, "wrong_content_type": 502}.get(kind, 200)
     status = int(action.get("status", default))
     if kind == "http_error":
-        error = ApiError(
-            action.get("message") or f"Injected fault {action['rule']!r}.",
-            status=status,
-            headers=dict(action.get("headers", {})),
+        # In the active profile's dialect: see `status_error` for which status is answered.
+        return error_response(
+            status_error(
+                status,
+                action.get("message") or f"Injected fault {action['rule']!r}.",
+                emulator().profile,
+                dict(action.get("headers", {})),
+            )
         )
-        error.type = wire_type(status)
-        return error_response(error)
     if kind == "malformed_json":
         body, mimetype = b'{"code": 200, "message": "success", "data": {"task_id": "n30', "json"
     elif kind == "wrong_content_type":
@@ -207,13 +209,13 @@ def _cut(action: dict[str, Any]) -> Response:
     A hang holds only this request's thread, and ends early when the client gives up."""
     connection: Connection | None = request.environ.get(CONNECTION_KEY)
     if connection is None:  # the app runs under another WSGI server: no socket in reach
-        return error_response(
-            ApiError(
-                f"Fault {action['rule']!r} ({action['type']}) needs seedream-mock's own server "
-                "(`seedream-mock serve`, MockServer or the pytest plugin) to reach the socket.",
-                status=501,
-            )
+        error = ApiError(
+            f"Fault {action['rule']!r} ({action['type']}) needs seedream-mock's own server "
+            "(`seedream-mock serve`, MockServer or the pytest plugin) to reach the socket.",
+            status=501,
         )
+        error.kind = None  # the mock's own limit, in no dialect: 501 as it is
+        return error_response(error)
     if action["type"] == "hang":
         seconds = min(float(action.get("seconds", HANG_CAP_SECONDS)), HANG_CAP_SECONDS)
         connection.wait_for_hangup(seconds, emulator().stopping)

@@ -1,4 +1,5 @@
-"""The public API, exactly as the real service has it (the shapes: contracts/README.md)."""
+"""The public API, exactly as the real service has it, in the active profile's dialect (the
+shapes: contracts/README.md and docs/profiles.md)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from mock_server.api._http import base_url, emulator, generation
 from mock_server.api.faults import current_faults
-from mock_server.core import documents
 
 public = Blueprint("public", __name__)
 
@@ -17,7 +17,7 @@ def create_generation() -> Response:
     account = mock.authenticate(request.headers.get("Authorization"))
     task = mock.submit(account, generation(), current_faults())
     g.task_id = task.task_id  # for the request log
-    return jsonify(documents.created(task))
+    return jsonify(mock.profile.create_answer(task.task_id))
 
 
 @public.get("/api/v1/tasks/<task_id>")

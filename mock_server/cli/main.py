@@ -23,6 +23,8 @@ from mock_server.faults.scenarios import ScenarioError
 from mock_server.server import MockServer
 from mock_server.settings.config import DEFAULT_KEY, FIELD_NAMES, load_settings
 from mock_server.settings.exposure import control_open_to_others
+from mock_server.settings.profiles import active_profile
+from mock_server.settings.profiles import problem as profile_problem
 from mock_server.settings.sources import (
     ENV_PREFIXES,
     VERIFY_VARIABLES,
@@ -67,6 +69,7 @@ def banner(server: MockServer) -> str:
             f"  control API: {control}",
             *_control_access(server),
             f"  scenario:    {server.emulator.runtime.scenario or 'none'}",
+            f"  profile:     {mock.profile.name}",
             "Try it:",
             f"  curl -X POST {url}/api/v1/images/generations \\",
             f'    -H "Authorization: Bearer {key}" -H "Content-Type: application/json" \\',
@@ -211,6 +214,20 @@ def run_verify(args: argparse.Namespace) -> int:
     return int(pytest.main([str(suite), *options, *args.pytest_args]))
 
 
+def print_openapi(args: argparse.Namespace) -> int:
+    """The OpenAPI document in the dialect of --profile, else of SEEDREAM_MOCK_PROFILE (what
+    `serve` in the same environment would speak), else of the default profile."""
+    where, spec = f"--profile {args.profile}", args.profile
+    entry = env_entry("profile", os.environ)
+    if spec is None and entry is not None and entry[1]:
+        where, spec = f"{entry[0]}={entry[1]}", entry[1]
+    problem = profile_problem(spec or "default")
+    if problem is not None:
+        return _error(f"{where}: {problem}")
+    sys.stdout.write(openapi.render(args.server_url, active_profile(spec or "default")))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -228,8 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "scenario":
         return run_scenario(args, parser)
     if args.command == "openapi":
-        sys.stdout.write(openapi.render(args.server_url))
-        return 0
+        return print_openapi(args)
     parser.print_usage(sys.stderr)
     print("seedream-mock: error: a command is required (try: seedream-mock serve)", file=sys.stderr)
     return 2

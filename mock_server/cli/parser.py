@@ -92,4 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="http://127.0.0.1:8080",
         help="the server URL written into the document (default http://127.0.0.1:8080)",
     )
+    openapi_command.add_argument(
+        "--profile",
+        metavar="NAME|FILE",
+        help="describe the API in this profile's dialect: default, kie, strict or a profile "
+        "file (default: SEEDREAM_MOCK_PROFILE, else default)",
+    )
     return parser

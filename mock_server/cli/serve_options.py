@@ -29,6 +29,8 @@ examples:
   seedream-mock serve --clock scaled --speed 10  # tasks finish ten times faster
   seedream-mock serve --clock manual             # time moves only via POST /_mock/clock/advance
   seedream-mock serve --strict-keys --key aio_team:600 --key aio_ci:120
+  seedream-mock serve --profile strict           # refuse what any source refuses; lean answers
+  seedream-mock serve --profile my-profile.json  # a profile learned from the real API
 """
 
 
@@ -41,6 +43,15 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
         metavar="FILE|NAME",
         help="load a scenario at start (and after each reset): a JSON file, or the name of a "
         "shipped one (happy-path, flaky-5xx, …; GET /_mock/scenarios lists them)",
+    )
+    add(
+        "--profile",
+        metavar="NAME|FILE",
+        help="the dialect the public API answers in: status names, where values sit in the task "
+        "answer, error status codes and types, input rules, callback body, timing. A shipped "
+        "profile (default: today's best reading of the evidence; kie: the provider's own "
+        "vocabulary; strict: the least a client may rely on) or a profile file "
+        "(docs/profiles.md). GET /_mock/profile shows the active one (default: default)",
     )
     add("--host", help="address to bind (default 127.0.0.1; use 0.0.0.0 only on purpose)")
     add("--port", type=int, help="port to bind (default 8080; 0 picks a free one)")
@@ -79,13 +90,23 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
     )
     add("--default-credits", type=int, help="credits for keys made in open mode (default 1200)")
     add("--price", type=int, help="credits per image (default 12)")
-    add("--pending-seconds", type=float, help="seconds a task stays pending (default 1)")
+    add(
+        "--pending-seconds",
+        type=float,
+        help="seconds a task stays pending (default: the profile's timing; 1 in the shipped ones)",
+    )
     add(
         "--processing-seconds",
         metavar="MIN[-MAX]",
-        help="seconds a task processes, drawn per task (default 2-9: 3-10 s in all)",
+        help="seconds a task processes, drawn per task (default: the profile's timing; 2-9 in "
+        "the shipped ones: 3-10 s in all)",
     )
-    add("--max-prompt-chars", type=int, help="longest prompt accepted (default 3000)")
+    add(
+        "--max-prompt-chars",
+        type=int,
+        help="longest prompt accepted (default: the profile's prompt_max; 3000 in the shipped "
+        "ones)",
+    )
     add("--max-body-bytes", type=int, help="largest request body (default 262144)")
     add(
         "--callback-hosts",

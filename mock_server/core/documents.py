@@ -7,7 +7,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mock_server.core.clock import ClockState, iso
+from mock_server.core.errors import ApiError, answered, default_profile
 from mock_server.core.tasks import Status, Task
+from seedream_contracts.profiles import Profile
 from seedream_contracts.sizes import OUTPUT_SIZES
 
 if TYPE_CHECKING:
@@ -32,8 +34,15 @@ def to_json_bytes(document: Any) -> bytes:
 
 
 def error(status: int, message: str, kind: str, param: str | None = None) -> dict[str, Any]:
-    """The API's error envelope, `{"error": {"code", "message", "type", "param"}}` [A]."""
+    """The default error envelope, `{"error": {"code", "message", "type", "param"}}` [A]: the
+    control API's always, the public API's under the default profile."""
     return {"error": {"code": status, "message": message, "type": kind, "param": param}}
+
+
+def error_answer(error: ApiError, profile: Profile) -> tuple[int, Any]:
+    """(HTTP status, body) of a public error answer, in `profile`'s dialect."""
+    status, wire = answered(error, profile)
+    return status, profile.error_answer(status, error.message, wire, error.param)
 
 
 def success(data: Any) -> dict[str, Any]:
@@ -41,47 +50,47 @@ def success(data: Any) -> dict[str, Any]:
     return {"code": 200, "message": "success", "data": data}
 
 
-def created(task: Task) -> dict[str, Any]:
-    """The create answer: the published example has IN_PROGRESS whatever the inner state [A]."""
-    return success({"task_id": task.task_id, "status": "IN_PROGRESS"})
-
-
 def result_path(task_id: str, index: int = 0) -> str:
     return f"/files/{task_id}/{index}.png"
 
 
-def task_data(task: Task, now: float, base_url: str, lifetime: float) -> dict[str, Any]:
-    """The task document (contracts/README.md, "`task`"), as seen at clock time `now`."""
-    output = None
-    if task.status == Status.COMPLETED and task.completed_at is not None:
-        width, height = OUTPUT_SIZES[(task.input.aspect_ratio, task.input.quality)]
-        output = {
-            "image_urls": [base_url.rstrip("/") + result_path(task.task_id)],
-            "width": width,
-            "height": height,
-            "expires_at": iso(task.completed_at + lifetime),
-        }
-    error = None
-    if task.error is not None:
-        error = {"code": task.error.code, "message": task.error.message}
-    return {
+def task_values(task: Task, now: float, base_url: str, lifetime: float) -> dict[str, Any]:
+    """Every value a task answer may hold (`seedream_contracts.profiles.fields.TASK_FIELDS`), as
+    seen at clock time `now`; where each one goes, and which appear, is the profile's to say.
+    Times stay seconds since the epoch: the profile's template formats them."""
+    values: dict[str, Any] = {
         "task_id": task.task_id,
         "model": task.model,
         "status": str(task.status),
         "progress": task.progress(now),
-        "input": {
-            "prompt": task.input.prompt,
-            "aspect_ratio": task.input.aspect_ratio,
-            "quality": task.input.quality,
-            "image_urls": list(task.input.image_urls),
-        },
-        "output": output,
-        "error": error,
+        "input.prompt": task.input.prompt,
+        "input.aspect_ratio": task.input.aspect_ratio,
+        "input.quality": task.input.quality,
+        "input.image_urls": list(task.input.image_urls),
+        "input.model": task.model,
         "credits_consumed": task.credits_consumed,
-        "created_at": iso(task.created_at),
-        "updated_at": iso(task.updated_at),
-        "completed_at": iso(task.completed_at) if task.completed_at is not None else None,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+        "completed_at": task.completed_at,
     }
+    if task.status == Status.COMPLETED and task.completed_at is not None:
+        width, height = OUTPUT_SIZES[(task.input.aspect_ratio, task.input.quality)]
+        url = base_url.rstrip("/") + result_path(task.task_id)
+        values["result.image_urls"] = [url]
+        values["result.image_url"] = url
+        values["result.width"], values["result.height"] = width, height
+        values["result.expires_at"] = task.completed_at + lifetime
+    if task.error is not None:
+        values["error.code"], values["error.message"] = task.error.code, task.error.message
+    return values
+
+
+def task_data(task: Task, now: float, base_url: str, lifetime: float) -> dict[str, Any]:
+    """The task document in the default dialect (contracts/README.md, "`task`"): what the
+    control API lists, whatever profile the public API speaks."""
+    answer = default_profile().task_answer(task_values(task, now, base_url, lifetime))
+    data: dict[str, Any] = answer["data"]
+    return data
 
 
 def ledger(account: Account) -> dict[str, Any]:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from seedream_contracts.profiles import Profile, load_profile
+
 
 class ApiError(Exception):
     """An error the API reports to the client in the error envelope.
 
-    Each subclass fixes the wire `type` and a default HTTP status; a raise site may pick another
-    status of the same kind (405 and 413 are `invalid_request_error` too, 410 is `not_found_error`).
+    Each subclass fixes the wire `type`, a default HTTP status and a *kind* (ERROR_KINDS of
+    `seedream_contracts.profiles`); a raise site may pick another status and kind of the same
+    class (405 and 413 are `invalid_request_error` too, 410 is `not_found_error`). `status` and
+    `type` are what the control API answers; on the public routes the active profile decides
+    both from `kind`, since 400 or 422, and the `type` strings, are points no source settles.
+    A `kind` of None means "no dialect has this error": status and type are written as they are.
     """
 
     status: int = 500
     type: str = "api_error"
+    kind: str | None = "server"
 
     def __init__(
         self,
@@ -19,6 +28,7 @@ class ApiError(Exception):
         param: str | None = None,
         *,
         status: int | None = None,
+        kind: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
@@ -26,14 +36,20 @@ class ApiError(Exception):
         self.param = param
         if status is not None:
             self.status = status
+        if kind is not None:
+            self.kind = kind
         self.headers = dict(headers or {})
 
 
 class InvalidRequestError(ApiError):
-    """The body, a field, the content type or the route's method is wrong (400/405/413)."""
+    """The body, a field, the content type or the route's method is wrong (400/405/413).
+
+    Kind `invalid_request` (the body, its JSON, its content type); a field that breaks a rule is
+    raised as kind `validation`, which some dialects answer 422."""
 
     status = 400
     type = "invalid_request_error"
+    kind = "invalid_request"
 
 
 class AuthenticationError(ApiError):
@@ -41,6 +57,7 @@ class AuthenticationError(ApiError):
 
     status = 401
     type = "authentication_error"
+    kind = "authentication"
 
 
 class InsufficientCreditsError(ApiError):
@@ -48,6 +65,7 @@ class InsufficientCreditsError(ApiError):
 
     status = 402
     type = "insufficient_credits"
+    kind = "insufficient_credits"
 
 
 class NotFoundError(ApiError):
@@ -55,6 +73,7 @@ class NotFoundError(ApiError):
 
     status = 404
     type = "not_found_error"
+    kind = "not_found"
 
 
 class RateLimitError(ApiError):
@@ -62,6 +81,7 @@ class RateLimitError(ApiError):
 
     status = 429
     type = "rate_limit_error"
+    kind = "rate_limit"
 
 
 class ConflictError(ApiError):
@@ -69,6 +89,7 @@ class ConflictError(ApiError):
 
     status = 409
     type = "invalid_request_error"
+    kind = None
 
 
 _TYPES_BY_STATUS = {
@@ -86,3 +107,37 @@ _TYPES_BY_STATUS = {
 def wire_type(status: int) -> str:
     """The error `type` the API sends with a status, when no error class says otherwise."""
     return _TYPES_BY_STATUS.get(status, "invalid_request_error" if status < 500 else "api_error")
+
+
+def answered(error: ApiError, profile: Profile) -> tuple[int, str]:
+    """The status and `type` the public API answers `error` with under `profile`."""
+    if error.kind is None:
+        return error.status, error.type
+    return profile.error_kind(error.kind)
+
+
+def status_error(
+    status: int, message: str, profile: Profile, headers: dict[str, str] | None = None
+) -> ApiError:
+    """An error known only by its status (a fault rule's `http_error`), in `profile`'s dialect.
+
+    The status names a kind (`kind_for_status`: 503 is `upstream`). When it is the status the
+    default profile gives that kind, the rule means the kind, so the active profile's status
+    and type answer it (503 under `kie` is KIE's 455). Any other status (502, 504, 418) was
+    chosen for itself and stays, with the profile's type for its kind where there is one."""
+    error = ApiError(message, status=status, headers=headers)
+    error.kind = None  # decided here, once: the envelope writes it as it is
+    kind = profile.kind_for_status(status)
+    if kind is None:
+        error.type = wire_type(status)
+        return error
+    profile_status, error.type = profile.error_kind(kind)
+    if default_profile().error_kind(kind)[0] == status:
+        error.status = profile_status
+    return error
+
+
+@cache
+def default_profile() -> Profile:
+    """The default dialect: the control API's, and the yardstick of a fault rule's status."""
+    return load_profile("default")

@@ -1,9 +1,10 @@
-"""Request body → a typed generation request, or one field-level 400 a person can act on.
+"""Request body → a typed generation request, or one field-level error a person can act on.
 
-The contract schema (seedream_contracts/schemas/generation_request.schema.json) says most of
-it; this module adds what a schema cannot: the configured prompt cap, the alias resolution,
-the callback URL's wire form (callback_urls.py) and the callback host allow-list. Which error
-a body that breaks several rules gets, and in what words, is field_errors.py's.
+The contract schema as the active profile's input rules shape it (`request_schema`: prompt
+bounds, image-URL count, model required or not, unknown and null fields) says most of it; this
+module adds what a schema cannot: the alias resolution, the callback URL's wire form
+(callback_urls.py) and the callback host allow-list. Which error a body that breaks several
+rules gets, and in what words, is field_errors.py's.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from urllib.parse import urlsplit
 from jsonschema import Draft202012Validator
 
 from mock_server.core.callback_urls import CallbackUrlError, normalise
-from mock_server.core.errors import InvalidRequestError
-from mock_server.core.field_errors import explain, preview
+from mock_server.core.errors import InvalidRequestError, default_profile
+from mock_server.core.field_errors import InputRules, explain, preview
 from mock_server.core.tasks import EDIT, TEXT_TO_IMAGE, TaskInput
-from seedream_contracts.loader import compile_schema, load_schema
+from seedream_contracts.loader import compile_schema
+from seedream_contracts.profiles import Profile
+from seedream_contracts.profiles.schemas import request_schema
 
 ALIAS = "seedream-4-5"
 
@@ -36,19 +39,27 @@ class GenerationRequest:
 
 
 class RequestValidator:
-    """Built once per server (the prompt cap and callback hosts are settings)."""
+    """Built once per server: the profile's input rules, the prompt cap (`--max-prompt-chars`,
+    None: the profile's) and the callback hosts are fixed while it runs."""
 
-    def __init__(self, max_prompt_chars: int, callback_hosts: tuple[str, ...]) -> None:
-        schema = load_schema("generation_request")
-        schema["properties"]["prompt"]["maxLength"] = max_prompt_chars
-        self._validator: Draft202012Validator = compile_schema(schema)
-        self.max_prompt_chars = max_prompt_chars
+    def __init__(
+        self,
+        max_prompt_chars: int | None,
+        callback_hosts: tuple[str, ...],
+        profile: Profile | None = None,
+    ) -> None:
+        profile = profile or default_profile()
+        self._validator: Draft202012Validator = compile_schema(
+            request_schema(profile, max_prompt_chars)
+        )
+        self.rules = InputRules.of(profile, max_prompt_chars)
+        self.max_prompt_chars = self.rules.prompt_max
         self.callback_hosts = callback_hosts
 
     def parse(self, body: Any) -> GenerationRequest:
         errors = list(self._validator.iter_errors(body))
         if errors:
-            raise explain(errors, body, self.max_prompt_chars)
+            raise explain(errors, body, self.rules)
         model = _resolve_model(body.get("model"), body.get("image_urls"))
         callback_url = body.get("callback_url")
         if callback_url is not None:
@@ -69,13 +80,14 @@ class RequestValidator:
             sendable = normalise(url)
         except CallbackUrlError as exc:
             raise InvalidRequestError(
-                f"callback_url {exc}: {preview(url)}.", "callback_url"
+                f"callback_url {exc}: {preview(url)}.", "callback_url", kind="validation"
             ) from None
         if not callback_host_allowed(sendable, self.callback_hosts):
             raise InvalidRequestError(
                 f"callback_url host {_hostname(sendable)!r} is not allowed by this server "
                 f"(allowed: {', '.join(self.callback_hosts)}; see --callback-hosts).",
                 "callback_url",
+                kind="validation",
             )
         return sendable
 

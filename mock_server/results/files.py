@@ -71,6 +71,7 @@ class Results:
                 raise NotFoundError(
                     f"The result of task {task_id} expired; result URLs live {lifetime:g} s.",
                     status=410,
+                    kind="expired",
                 )
             return task
 

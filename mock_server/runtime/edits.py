@@ -46,10 +46,10 @@ class SetTimeline(Edit):
     processing_seconds: tuple[float, float]
     model: str = "*"
     quality: str = "*"
-    pending_seconds: float | None = None  # None: the settings'
+    pending_seconds: float | None = None  # None: the default timeline's
 
     def apply_to(self, state: RuntimeState) -> None:
-        pending = state.settings.pending_seconds
+        pending = state.default_timeline.pending_seconds
         pending = pending if self.pending_seconds is None else self.pending_seconds
         state.timelines[(self.model, self.quality)] = TimelineSpec(pending, self.processing_seconds)
 

@@ -65,9 +65,12 @@ class RuntimeState:
         scheduler: Scheduler,
         webhooks: Webhooks,
         accounts: Accounts,
+        default_timeline: TimelineSpec,
     ) -> None:
         self.settings, self.lock, self.clock, self.scheduler = settings, lock, clock, scheduler
         self.webhooks, self.accounts = webhooks, accounts
+        # The settings' timing, or the profile's where the settings leave it unset.
+        self.default_timeline = default_timeline
         self.faults = Faults(settings.seed, clock.now)
         self.rate_limiter = RateLimiter(settings.rate_limit)
         self.timelines: dict[tuple[str, str], TimelineSpec] = {}
@@ -100,11 +103,11 @@ class RuntimeState:
             self.edits.clear()
 
     def timeline_for(self, model: str, quality: str) -> TimelineSpec:
-        """The most specific timeline set for (model, quality), else the settings'."""
+        """The most specific timeline set for (model, quality), else the default one."""
         for key in ((model, quality), (model, "*"), ("*", quality), ("*", "*")):
             if key in self.timelines:
                 return self.timelines[key]
-        return TimelineSpec(self.settings.pending_seconds, self.settings.processing_seconds)
+        return self.default_timeline
 
     def view(self) -> RuntimeView:
         with self.lock:

@@ -17,6 +17,7 @@ from mock_server.core.clock import (
     ClockRangeError,
     check_reading,
 )
+from mock_server.settings.profiles import problem as profile_problem
 from mock_server.settings.sources import SECRETS, Written, from_env, from_file, from_flags
 from mock_server.settings.values import ConfigError, RateLimit, coerce, standard_key
 
@@ -48,10 +49,12 @@ class Settings:
     price: int = 12
     prices: Mapping[str, int] = field(default_factory=dict)
 
-    pending_seconds: float = 1.0
-    processing_seconds: tuple[float, float] = (2.0, 9.0)
-
-    max_prompt_chars: int = 3000
+    # The dialect the public API speaks (docs/profiles.md). The three settings below it are
+    # None unless set: then the profile's timing and prompt bound apply.
+    profile: str = "default"
+    pending_seconds: float | None = None
+    processing_seconds: tuple[float, float] | None = None
+    max_prompt_chars: int | None = None
     max_body_bytes: int = 256 * 1024
     callback_hosts: tuple[str, ...] = ("loopback",)
 
@@ -120,13 +123,18 @@ def _problems(s: Settings) -> Iterator[tuple[str, str]]:
             yield "keys", f"key {key!r} is not of the form aio_<letters, digits, _ or ->"
         if credits < 0:
             yield "keys", f"key {key} has negative credits ({credits})"
-    if s.pending_seconds < 0:
+    wrong_profile = profile_problem(s.profile)
+    if wrong_profile is not None:
+        yield "profile", wrong_profile
+    if s.pending_seconds is not None and s.pending_seconds < 0:
         yield "pending_seconds", "must not be negative"
-    low, high = s.processing_seconds
-    if low < 0 or high < low:
-        yield "processing_seconds", "must be MIN-MAX seconds with 0 <= MIN <= MAX"
+    if s.processing_seconds is not None:
+        low, high = s.processing_seconds
+        if low < 0 or high < low:
+            yield "processing_seconds", "must be MIN-MAX seconds with 0 <= MIN <= MAX"
+    if s.max_prompt_chars is not None and s.max_prompt_chars < 1:
+        yield "max_prompt_chars", "must be at least 1"
     for name in (
-        "max_prompt_chars",
         "max_body_bytes",
         "max_connections",
         "max_tasks",
@@ -168,8 +176,8 @@ def _spans(s: Settings) -> Iterator[tuple[str, str]]:
     """Spans of mock time added to readings: bounded, so no sum leaves the clock's range."""
     longest = f"must be at most {MAX_SPAN_SECONDS} seconds (100 years)"
     spans = {
-        "pending_seconds": [s.pending_seconds],
-        "processing_seconds": list(s.processing_seconds),
+        "pending_seconds": [s.pending_seconds or 0.0],
+        "processing_seconds": list(s.processing_seconds or ()),
         "image_lifetime_seconds": [s.image_lifetime_seconds],
         "webhook_schedule": list(s.webhook_schedule),
         "webhook_timeout": [s.webhook_timeout],

@@ -10,6 +10,7 @@ from mock_server.core import documents
 from mock_server.core.events import Event
 from mock_server.core.tasks import Task
 from mock_server.webhooks.records import Delivery, DeliveryState
+from seedream_contracts.profiles import Profile
 
 
 @dataclass(frozen=True)
@@ -30,16 +31,18 @@ def new_delivery(
     lifetime: float,
     event_id: str,
     epoch: int,
+    profile: Profile,
 ) -> Delivery:
-    """The callback for `event`; its body is the task document as the task ended, frozen."""
-    data = documents.task_data(task, event.at, base_url, lifetime)
+    """The callback for `event`; its body is the task as it ended, written by the profile's
+    callback template and frozen (every retry and resend sends these bytes)."""
+    values = documents.task_values(task, event.at, base_url, lifetime)
     return Delivery(
         event_id=event_id,
         task_id=task.task_id,
         key=task.key,
         url=url,
         event=event.kind,
-        body=documents.to_json_bytes(documents.success(data)),
+        body=documents.to_json_bytes(profile.callback_body(values)),
         created_at=event.at,
         epoch=epoch,
     )

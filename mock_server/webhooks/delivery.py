@@ -22,6 +22,7 @@ from mock_server.webhooks.records import ENDED, Attempt, Delivery, DeliveryState
 from mock_server.webhooks.sender import AttemptResult, post
 from mock_server.webhooks.signing import callback_headers
 from mock_server.webhooks.workers import WorkerPool
+from seedream_contracts.profiles import Profile
 
 FINAL_EVENTS = ("task.completed", "task.failed")
 log = logging.getLogger(__name__)
@@ -40,8 +41,10 @@ class Webhooks:
         events: EventBus,
         base_url: Callable[[], str],
         new_id: Callable[[], str],
+        profile: Profile,
     ) -> None:
         self.settings, self.store, self.clock = settings, store, clock
+        self.profile = profile  # the callback's body and extra headers
         self.scheduler, self.lock, self.events = scheduler, lock, events
         self._base_url, self._new_id = base_url, new_id
         for secret in settings.webhook_secrets:
@@ -81,6 +84,7 @@ class Webhooks:
             lifetime=self.settings.image_lifetime_seconds,
             event_id=self._new_id(),
             epoch=self._epoch,
+            profile=self.profile,
         )
         self._start(delivery, task.webhook_faults[0] if task.webhook_faults else None, event.at)
         self._save(delivery)
@@ -179,7 +183,11 @@ class Webhooks:
         settings, started = self.settings, monotonic()
         try:
             headers = callback_headers(
-                delivery, number, settings.webhook_secrets, settings.webhook_signature
+                delivery,
+                number,
+                settings.webhook_secrets,
+                settings.webhook_signature,
+                self.profile.callback_headers,
             )
             return post(delivery.url, delivery.body, headers, self.timeout)
         except Exception as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Mapping
 
 from mock_server import __version__
 from mock_server.core.clock import wall_time
@@ -26,14 +27,20 @@ NOT_YOUR_SECRET = PREFIX + base64.b64encode(b"seedream-mock: not your secret").d
 
 
 def callback_headers(
-    delivery: Delivery, number: int, secrets: tuple[str, ...], style: str
+    delivery: Delivery,
+    number: int,
+    secrets: tuple[str, ...],
+    style: str,
+    extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Every header of attempt `number`, signed with `secrets` (none: unsigned) in `style`."""
+    """Every header of attempt `number`, signed with `secrets` (none: unsigned) in `style`.
+    `extra` (the profile's callback headers) may replace the plain ones, never a signature."""
     headers = {
         "Content-Type": "application/json",
         "User-Agent": f"seedream-mock/{__version__}",
         "webhook-id": delivery.event_id,
         "X-Seedream-Attempt": str(number),
+        **(extra or {}),
     }
     if delivery.bad_signature:
         secrets = (NOT_YOUR_SECRET,)

@@ -23,11 +23,12 @@ def health(api: Client) -> dict[str, Any]:
     return document
 
 
-def test_health_says_version_clock_uptime_and_ready(serve: Serve) -> None:
+def test_health_says_version_clock_profile_uptime_and_ready(serve: Serve) -> None:
     _, api = serve(clock="scaled", speed=5)
     data = health(api)["data"]
-    assert set(data) == {"version", "clock", "uptime_seconds", "ready"}
+    assert set(data) == {"version", "clock", "profile", "uptime_seconds", "ready"}
     assert (data["version"], data["clock"], data["ready"]) == (__version__, "scaled", True)
+    assert data["profile"] == "default"
     assert isinstance(data["uptime_seconds"], float)
     assert 0 <= data["uptime_seconds"] < 60
 
