@@ -79,7 +79,7 @@ def _learn_task(
         report.learned(f"answers.task:{name}", where, run.polls[-1])
     series = [at(d, status_at) for d in run.documents] if status_at else []
     created = create_status(run, status_at)
-    names = list(dict.fromkeys([*([created[1]] if created else []), *map(str, series)]))
+    names = list(dict.fromkeys(map(str, series)))  # the name on creation is a point apart
     document["statuses"] = _statuses(names, final_state, created, base, run, report)
     document["timing"] = timing(run, placement, document["statuses"], report)
     credits_at = placement.path_of("credits_consumed")

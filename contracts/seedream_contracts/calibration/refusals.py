@@ -95,7 +95,7 @@ def envelope(found: Sequence[Refusal]) -> tuple[Any, Path | None] | None:
     if not shaped:
         return None
     placement = Placement()
-    types: list[tuple[tuple[bool, int], Path]] = []
+    types: list[tuple[tuple[bool, float, int], Path]] = []
     for path, _ in leaves(_union([r.document for r in shaped])):
         seen = [(r, at(r.document, path)) for r in shaped]
         seen = [(r, v) for r, v in seen if v is not MISSING]
@@ -108,20 +108,22 @@ def envelope(found: Sequence[Refusal]) -> tuple[Any, Path | None] | None:
             placement.put(path, "param")
         elif all(isinstance(v, str) for v in values) and any(" " in v for v in values):
             placement.put(path, "message")
-        elif all(identifier(v) for v in values) and _per_kind(seen):
-            types.append(((key_of(path) in _TYPE_KEYS, len(set(values))), path))
+        elif all(identifier(v) for v in values):
+            score = (key_of(path) in _TYPE_KEYS, _per_kind(seen), len(set(values)))
+            types.append((score, path))
     type_at = max(types, key=lambda t: t[0])[1] if types else None
     if type_at is not None:
         placement.put(type_at, "type")
     return build(_union([r.document for r in shaped]), [], (), placement, "completed"), type_at
 
 
-def _per_kind(seen: Sequence[tuple[Refusal, Any]]) -> bool:
-    """A value that is one and the same for every refusal of a kind (a `type`, not an id)."""
+def _per_kind(seen: Sequence[tuple[Refusal, Any]]) -> float:
+    """The share of kinds for which the value is one and the same: 1.0 for a `type` (unless a
+    kind conflicts), low for an id that changes with every answer."""
     by_kind: dict[str, set[Any]] = {}
     for refusal, value in seen:
         by_kind.setdefault(refusal.kind, set()).add(value)
-    return all(len(values) == 1 for values in by_kind.values())
+    return sum(len(values) == 1 for values in by_kind.values()) / len(by_kind)
 
 
 def error_kinds(
