@@ -63,16 +63,25 @@ def _from_ini(config: pytest.Config, value: str) -> str:
     return str(beside) if not path.is_absolute() and beside.exists() else value
 
 
+PROFILE = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Check the profile before any test runs: a bad one stops the session (a usage error)
+    instead of erroring every test that asks for the mock."""
+    config.stash[PROFILE] = _profile(config)
+
+
 def _profile(config: pytest.Config) -> str:
     """--seedream-mock-profile, else the ini's seedream_mock_profile, else default; a bad one
-    stops the session with one line naming where it was written."""
+    is a usage error naming where it was written."""
     given = config.getoption("--seedream-mock-profile")
     where = f"--seedream-mock-profile {given}"
     if not given:
         given = config.getini("seedream_mock_profile")
         where = f"ini seedream_mock_profile = {given}"
         given = _from_ini(config, given) if given else "default"
-    wrong = profile_problem(given)
+    wrong = None if given == "default" else profile_problem(given)
     if wrong is not None:
         raise pytest.UsageError(f"{where}: {wrong}")
     return str(given)
@@ -90,7 +99,7 @@ def seedream_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
         clock=clock,
         speed=speed,
         seed=0 if seed is None else seed,
-        profile=_profile(pytestconfig),
+        profile=pytestconfig.stash[PROFILE],
     )
     server = MockServer(settings)
     scenario = pytestconfig.getini("seedream_mock_scenario")

@@ -68,7 +68,9 @@ def test_a_failed_task_says_why_in_the_profiles_failure_shape(serve: Serve, name
 def test_errors_carry_the_profiles_status_and_type_per_kind(serve: Serve, name: str) -> None:
     profile = shipped(name)
     _, api = serve(profile=name)
-    refused(api.with_key(None).create({"model": MODEL, "prompt": PROMPT}), profile, "authentication")
+    refused(
+        api.with_key(None).create({"model": MODEL, "prompt": PROMPT}), profile, "authentication"
+    )
     refused(api.task("n30_no_such_task_seed"), profile, "not_found")
     empty_prompt = api.create({"model": MODEL, "prompt": ""})
     assert "prompt" in refused(empty_prompt, profile, "validation")["message"]
@@ -88,12 +90,14 @@ def test_errors_carry_the_profiles_status_and_type_per_kind(serve: Serve, name: 
 
 
 @pytest.mark.parametrize("name", SHIPPED)
-def test_credits_and_rate_limits_are_refused_in_the_profiles_words(
-    serve: Serve, name: str
-) -> None:
+def test_credits_and_rate_limits_are_refused_in_the_profiles_words(serve: Serve, name: str) -> None:
     profile = shipped(name)
     _, api = serve(profile=name, keys={"aio_poor": 5}, rate_limit_rps=0.001, rate_limit_burst=1)
-    refused(api.with_key("aio_poor").create({"model": MODEL, "prompt": PROMPT}), profile, "insufficient_credits")
+    refused(
+        api.with_key("aio_poor").create({"model": MODEL, "prompt": PROMPT}),
+        profile,
+        "insufficient_credits",
+    )
     limited = api.create({"model": MODEL, "prompt": PROMPT})
     if limited.status == 200:  # the burst's one request: the next is over the limit
         limited = api.create({"model": MODEL, "prompt": PROMPT})
@@ -175,7 +179,9 @@ def test_the_profiles_input_rules_refuse_with_its_validation_status(
         {"model": MODEL, "prompt": PROMPT, "quality": None},
     ],
 )
-def test_the_default_profile_accepts_what_strict_refuses(serve: Serve, body: dict[str, Any]) -> None:
+def test_the_default_profile_accepts_what_strict_refuses(
+    serve: Serve, body: dict[str, Any]
+) -> None:
     _, api = serve()
     assert api.create(body).status == 200
 

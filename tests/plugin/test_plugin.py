@@ -188,3 +188,40 @@ def test_scaled_speed_option(seedream_mock):
         "50",
     )
     result.assert_outcomes(passed=2)
+
+
+def test_profile_option_serves_its_dialect_and_the_handle_reads_it(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+def test_kie(seedream_mock, seedream_webhooks):
+    task_id = seedream_mock.submit(
+        "a fox", model="seedream/4.5-text-to-image", callback_url=seedream_webhooks.url
+    )
+    assert seedream_mock.task(task_id)["state"] == "waiting"
+    assert seedream_mock.wait_for(task_id)["state"] == "success"
+    (callback,) = seedream_webhooks.wait(1)
+    assert callback.json()["data"]["taskId"] == task_id
+    assert seedream_mock.client.create({"prompt": "no model"}).status == 422
+""",
+        "--seedream-mock-profile",
+        "kie",
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_profile_ini_is_served_and_a_bad_one_stops_the_session(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nseedream_mock_profile = strict\n")
+    source = """
+def test_strict(seedream_mock):
+    assert seedream_mock.server.emulator.profile.name == "strict"
+    assert seedream_mock.client.create({"prompt": "ab", "model": "seedream-4-5"}).status == 422
+"""
+    run(pytester, source).assert_outcomes(passed=1)
+    refused = run(pytester, source, "--seedream-mock-profile", "lenient")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(
+        ["*--seedream-mock-profile lenient: no profile 'lenient'*default, kie, strict*"]
+    )
