@@ -9,6 +9,7 @@ with what was recorded so far, for the learner.
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from seedream_contracts.calibration.runs import (
     result_urls,
     state,
 )
-from seedream_contracts.client import USER_AGENT, Client, TargetUnreachable
+from seedream_contracts.client import USER_AGENT, TargetUnreachable
 
 LADDER_STEPS = 24
 Say = Callable[[str], None]
@@ -57,6 +58,27 @@ class Budget:
         self.spent += PRICE
 
 
+def _exchange_once(
+    url: str, method: str, headers: dict[str, str], data: bytes | None, timeout: float
+) -> tuple[int, dict[str, str], bytes]:
+    """One request on a fresh connection, never retried: a create resent after a dropped
+    connection could be billed twice, so a network error ends the run instead."""
+    parts = urlsplit(url)
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = kind(parts.netloc, timeout=timeout)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request(method, target, body=data, headers=headers)
+        answer = connection.getresponse()
+        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
+    except (OSError, http.client.HTTPException) as exc:
+        raise TargetUnreachable(
+            f"{method} {parts.scheme}://{parts.netloc}{parts.path}: {exc}"
+        ) from exc
+    finally:
+        connection.close()
+
+
 @dataclass
 class Session:
     """Sends probes to one target and keeps (and records) every exchange."""
@@ -67,31 +89,27 @@ class Session:
     timeout: float = 30.0
     exchanges: list[Exchange] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.client = Client(self.target, self.api_key, self.timeout)
-
     def send(self, probe: Probe) -> Exchange:
         key = {"own": self.api_key, "bad": BAD_KEY, "none": None}[probe.key]
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        data = probe.raw if probe.raw is not None else None
-        if probe.body is not None:
-            data = json.dumps(probe.body).encode()
+        data = json.dumps(probe.body).encode() if probe.body is not None else probe.raw
         if data is not None:
             headers["Content-Type"] = "application/json"
-        started, clock = time.time(), time.perf_counter()
-        reply = self.client.with_key(key).request(
-            probe.method, probe.path, data=data, headers=headers, auth=key is not None
-        )
         if key is not None:
             headers["Authorization"] = f"Bearer {key}"
+        url = self.target.rstrip("/") + probe.path
+        started, clock = time.time(), time.perf_counter()
+        status, answer_headers, body = _exchange_once(
+            url, probe.method, headers, data, self.timeout
+        )
         exchange = Exchange.of(
             probe.method,
             probe.path,
             headers,
             data or b"",
-            reply.status,
-            reply.headers,
-            reply.body,
+            status,
+            answer_headers,
+            body,
             started=started,
             elapsed_ms=(time.perf_counter() - clock) * 1000,
             note=probe.note,
@@ -103,9 +121,6 @@ class Session:
         self.exchanges.append(exchange)
         if self.recorder is not None:
             self.recorder.record(exchange)
-
-    def close(self) -> None:
-        self.client.close()
 
 
 @dataclass
@@ -136,8 +151,6 @@ def calibrate(
             _poll(session, task, poll_timeout, say, sleep)
     except TargetUnreachable as exc:
         return Outcome(session.exchanges, budget.spent, str(exc))
-    finally:
-        session.close()
     return Outcome(session.exchanges, budget.spent)
 
 
@@ -189,32 +202,22 @@ def _poll(
 
 def _download(session: Session, url: str) -> None:
     """GET the first result without the key (its host may be a CDN); keep its size only."""
-    parts = urlsplit(url)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    client = Client(origin, None, session.timeout)
+    headers = {"User-Agent": USER_AGENT, "Accept": "*/*"}
     started, clock = time.time(), time.perf_counter()
-    try:
-        reply = client.request("GET", url, auth=False, headers={"Accept": "*/*"})
-    finally:
-        client.close()
-    kind = reply.headers.get("content-type", "")
+    status, answer_headers, body = _exchange_once(url, "GET", headers, None, session.timeout)
     exchange = Exchange.of(
         "GET",
-        parts.path,
-        {"User-Agent": USER_AGENT},
+        urlsplit(url).path,
+        headers,
         b"",
-        reply.status,
-        reply.headers,
+        status,
+        answer_headers,
         b"",
         started=started,
         elapsed_ms=(time.perf_counter() - clock) * 1000,
         note="result download",
     )
-    exchange.extra.update(
-        {
-            "bytes": len(reply.body),
-            "content_type": kind,
-            "png": reply.body[:8] == b"\x89PNG\r\n\x1a\n",
-        }
-    )
+    kind = answer_headers.get("content-type", "")
+    png = body[:8] == b"\x89PNG\r\n\x1a\n"
+    exchange.extra.update({"bytes": len(body), "content_type": kind, "png": png})
     session.keep(exchange)
