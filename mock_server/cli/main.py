@@ -15,7 +15,9 @@ from typing import Any
 
 import seedream_contracts
 from mock_server import __version__
+from mock_server.cli.calibrate import run_calibrate
 from mock_server.cli.parser import build_parser
+from mock_server.cli.proxy import run_proxy
 from mock_server.faults import scenarios
 from mock_server.faults.scenarios import ScenarioError
 from mock_server.server import MockServer
@@ -233,6 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args)
     if args.command == "verify":
         return run_verify(args)
+    if args.command == "calibrate":
+        return run_calibrate(args)
+    if args.command == "proxy":
+        return run_proxy(args)
     if args.command == "version":
         print(f"seedream-mock {__version__}")
         return 0
