@@ -14,11 +14,13 @@ PREFIX = "aio_"
 TAIL_FROM = 16  # keys at least this long show their last 4 characters
 TAIL = 4
 HASH_CHARS = 8
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-mock-token", "cookie"})
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "x-mock-token", "x-api-key", "cookie", "set-cookie"}
+)
 
 
 def fingerprint(key: str) -> str:
-    """`aio_…_key#9f86d081` for `aio_your_api_key`: the `aio_` prefix (when the key has it), the
+    """`aio_…_key#b6281ae5` for `aio_your_api_key`: the `aio_` prefix (when the key has it), the
     last 4 characters of a key of 16 or more, and the first 8 hex digits of its SHA-256."""
     digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_CHARS]
     prefix = PREFIX if key.startswith(PREFIX) else ""
@@ -28,7 +30,7 @@ def fingerprint(key: str) -> str:
 
 def authorization(value: str) -> str:
     """An `Authorization` value with its credentials fingerprinted and its scheme kept:
-    `Bearer aio_…_key#9f86d081`."""
+    `Bearer aio_…_key#b6281ae5`."""
     scheme, space, credentials = value.strip().partition(" ")
     if not space:
         return fingerprint(scheme)

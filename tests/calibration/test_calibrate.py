@@ -10,6 +10,7 @@ from pathlib import Path
 from fake_api import KEY, FakeApi
 
 from seedream_contracts.profiles import load_profile
+from seedream_contracts.redact import fingerprint
 
 
 def _outputs(folder: Path) -> str:
@@ -56,7 +57,7 @@ def test_a_paid_calibration_learns_the_fakes_dialect_for_exactly_12_credits(
     written = _outputs(tmp_path) + ran.out + ran.err
     assert KEY not in written
     assert KEY[4:] not in written
-    assert "aio_…sha256:" in _outputs(record)
+    assert fingerprint(KEY) in _outputs(record)
 
 
 def test_c_zero_credits_spends_nothing_and_learns_what_refusals_show(

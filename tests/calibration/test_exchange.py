@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seedream_contracts.calibration import Exchange, Recorder, fingerprint, read_recordings
+from seedream_contracts.calibration import Exchange, Recorder, read_recordings
 from seedream_contracts.calibration.exchange import BODY_LIMIT
+from seedream_contracts.redact import authorization
 
 KEY = "aio_0123456789abcdef0123456789abcdef"
 
@@ -20,11 +21,11 @@ def _exchange(
 
 
 def test_a_fingerprint_keeps_the_prefix_and_a_digest_never_the_key() -> None:
-    shown = fingerprint(f"Bearer {KEY}")
-    assert shown.startswith("Bearer aio_…sha256:")
+    shown = authorization(f"Bearer {KEY}")
+    assert shown.startswith("Bearer aio_…")
     assert KEY[4:] not in shown
-    assert fingerprint(f"Bearer {KEY}") == shown  # the same key, the same print
-    assert fingerprint("Bearer aio_other") != shown
+    assert authorization(f"Bearer {KEY}") == shown  # the same key, the same print
+    assert authorization("Bearer aio_other") != shown
 
 
 def test_every_secret_header_and_query_key_is_redacted() -> None:

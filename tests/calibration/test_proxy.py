@@ -21,6 +21,7 @@ from fake_client import FakeClient, FakeValidationError
 from mock_server.proxy import ProxyServer
 from seedream_contracts.calibration import Recorder
 from seedream_contracts.profiles import load_profile
+from seedream_contracts.redact import fingerprint
 
 AGREE = ("statuses", "answers")
 
@@ -50,7 +51,7 @@ def test_e_the_proxy_forwards_records_redacted_and_reports_drift(
     recorded = "".join(p.read_text("utf-8") for p in record.glob("*.jsonl"))
     assert KEY not in recorded
     assert KEY[4:] not in recorded
-    assert "Bearer aio_…sha256:" in recorded
+    assert f"Bearer {fingerprint(KEY)}" in recorded
 
     learned = tmp_path / "from-traffic.json"
     ran = cli("calibrate", "--from", str(record), "--out", str(learned))

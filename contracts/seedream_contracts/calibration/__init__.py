@@ -8,7 +8,6 @@ from seedream_contracts.calibration.exchange import (
     Exchange,
     Recorder,
     RecordingError,
-    fingerprint,
     read_recordings,
 )
 from seedream_contracts.calibration.learner import PRICE, learn
@@ -21,7 +20,6 @@ __all__ = [
     "Recorder",
     "RecordingError",
     "Report",
-    "fingerprint",
     "learn",
     "read_recordings",
 ]

@@ -3,13 +3,12 @@
 The same record is written by the live calibrator (`--record`) and by the recording proxy, and
 read back by `calibrate --from`, so a profile learned from recordings is learned from exactly
 what a live run saw. The key never reaches a record: `Authorization` keeps only a fingerprint
-(the key's prefix and a SHA-256 prefix), enough to tell "no key", "this key" and "another key"
-apart, which is all the learner needs.
+(`seedream_contracts.redact`, as the mock's request journal shows it), enough to tell "no key",
+"this key" and "another key" apart, which is all the learner needs.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -20,8 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from seedream_contracts import redact
+
 BODY_LIMIT = 64 * 1024  # bytes kept of each body: a 5,001-character probe prompt fits
-SECRET_HEADERS = ("authorization", "proxy-authorization", "x-api-key", "cookie", "set-cookie")
 SECRET_QUERY = ("key", "api_key", "apikey", "token", "access_token")
 
 
@@ -29,22 +29,11 @@ class RecordingError(ValueError):
     """Recordings that cannot be read: one sentence naming the file and line."""
 
 
-def fingerprint(secret: str) -> str:
-    """A key as records show it: its scheme prefix (`aio_`) and a SHA-256 prefix, no more."""
-    scheme = secret.split(" ", 1)
-    token = scheme[-1]
-    prefix = token[: token.index("_") + 1] if "_" in token[:8] else ""
-    digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:12]
-    shown = f"{prefix}…sha256:{digest}"
-    return f"{scheme[0]} {shown}" if len(scheme) == 2 else shown
-
-
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Header names in lower case; every secret-bearing one reduced to a fingerprint."""
     out: dict[str, str] = {}
     for name, value in headers.items():
-        lower = name.lower()
-        out[lower] = fingerprint(value) if lower in SECRET_HEADERS else value
+        out[name.lower()] = redact.header(name, value)
     return out
 
 
@@ -54,7 +43,7 @@ def redact_target(target: str) -> str:
     if not query:
         return path
     pairs = [
-        (k, fingerprint(v) if k.lower() in SECRET_QUERY else v)
+        (k, redact.fingerprint(v) if k.lower() in SECRET_QUERY else v)
         for k, v in parse_qsl(query, keep_blank_values=True)
     ]
     return f"{path}?{urlencode(pairs)}"
