@@ -38,6 +38,7 @@ class Control:
     def __init__(self, mock: Emulator) -> None:
         self.mock = mock
         self.journal = mock.journal  # the requests journaled: its find() and clear() are levers
+        self.risk_log = mock.risk_log  # portability risks: its summary() and clear()
 
     @classmethod
     def of(cls, mock: Emulator) -> Control:

@@ -18,6 +18,7 @@ from mock_server.core import documents, ids
 from mock_server.core.clock import Clock
 from mock_server.core.errors import ConflictError, NotFoundError
 from mock_server.core.events import Event, EventBus
+from mock_server.core.portability import RiskLog
 from mock_server.core.scheduler import Scheduler
 from mock_server.core.store import MemoryStore, Store
 from mock_server.core.tasks import Status, Task, TaskError, Timeline
@@ -51,12 +52,13 @@ class Emulator:
         self.scheduler = Scheduler(self.clock)
         self.events = EventBus()
         self.journal = RequestJournal(settings.journal_size, self.events)  # reset clears it
+        self.risk_log = RiskLog(self.events)  # portability risks; reset clears it too
         self.store: Store = store or MemoryStore()
         self.accounts = Accounts(settings, self.store, self.events, self.clock.now)
         # The dialect of every public answer, loaded once (Settings refused a bad one already).
         self.profile = active_profile(settings.profile)
         self.validator = RequestValidator(
-            settings.max_prompt_chars, settings.callback_hosts, self.profile
+            settings.max_prompt_chars, settings.callback_hosts, self.profile, settings.portability
         )
         self.images = ImageCache(settings.image_cache_bytes)
         self.results = Results(

@@ -78,7 +78,9 @@ def test_serve_logs_one_text_line_per_request() -> None:
         created = _post(served.url)
         task_id = created["data"]["task_id"]  # type: ignore[index]
         (line,) = _log_lines(served, 1)
-    method, path, status, ms, logged_id = line.split()
+    head, _, risks = line.partition(" portability: ")
+    assert risks == "model-missing"  # the body sent no model: the line names the risk
+    method, path, status, ms, logged_id = head.split()
     assert (method, path, status, logged_id) == (
         "POST",
         "/api/v1/images/generations",

@@ -152,3 +152,19 @@ def read_profile() -> Response:
     public API answers in. Bare, like /openapi.json: saved to a file, it is a profile that
     `--profile FILE` (or the contract suite) loads as it is."""
     return jsonify(mock_control().profile().document)
+
+
+@control.get("/portability")
+def read_portability() -> Response:
+    """The portability risks accepted requests relied on since the last reset: a count per code
+    and the latest 1,000 (docs/profiles.md, "Portability warnings")."""
+    door = mock_control()
+    return jsonify(
+        documents.success({"mode": door.mock.settings.portability, **door.risk_log.summary()})
+    )
+
+
+@control.delete("/portability")
+def clear_portability() -> Response:
+    mock_control().risk_log.clear()
+    return jsonify(documents.success({"cleared": True}))

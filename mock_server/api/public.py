@@ -7,6 +7,9 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from mock_server.api._http import base_url, emulator, generation
 from mock_server.api.faults import current_faults
+from mock_server.api.requestlog import PORTABILITY_KEY
+from mock_server.core.clock import iso
+from mock_server.core.portability import HEADER, header_value
 
 public = Blueprint("public", __name__)
 
@@ -15,9 +18,17 @@ public = Blueprint("public", __name__)
 def create_generation() -> Response:
     mock = emulator()
     account = mock.authenticate(request.headers.get("Authorization"))
-    task = mock.submit(account, generation(), current_faults())
+    wanted = generation()
+    task = mock.submit(account, wanted, current_faults())
     g.task_id = task.task_id  # for the request log
-    return jsonify(mock.profile.create_answer(task.task_id))
+    answer = jsonify(mock.profile.create_answer(task.task_id))
+    if wanted.risks:  # answered as the profile says, with the risk named (docs/profiles.md)
+        answer.headers[HEADER] = header_value(wanted.risks)
+        request.environ[PORTABILITY_KEY] = [
+            {"code": r.code, "param": r.param, "message": r.message} for r in wanted.risks
+        ]
+        mock.risk_log.add(wanted.risks, iso(task.created_at), account.key, task.task_id)
+    return answer
 
 
 @public.get("/api/v1/tasks/<task_id>")

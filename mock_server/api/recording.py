@@ -12,7 +12,7 @@ import io
 from typing import Any
 
 from mock_server.api.faults import DECISION_KEY
-from mock_server.api.requestlog import TASK_KEY
+from mock_server.api.requestlog import PORTABILITY_KEY, TASK_KEY
 from mock_server.core.clock import Clock, monotonic, wall_time
 from mock_server.faults.decision import TASK_LAYERS, Decision
 from mock_server.httpd import ANSWER_KEY, HEADERS_KEY
@@ -21,7 +21,6 @@ from mock_server.journal.records import BODY_LIMIT, Recorded
 from mock_server.journal.ring import RequestJournal
 
 PUBLIC = ("/api/", "/files/")
-PORTABILITY_KEY = "seedream_mock.portability"  # [{code, param, message}], set by validation
 _HEADERS = ("HTTP_", "CONTENT_TYPE", "CONTENT_LENGTH")
 
 

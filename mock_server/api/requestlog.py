@@ -16,8 +16,11 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from mock_server.core.clock import monotonic
+from mock_server.core.portability import Risk
 
 TASK_KEY = "seedream_mock.task_id"
+# [{code, param, message}]: the portability risks an accepted request relied on (public.py).
+PORTABILITY_KEY = "seedream_mock.portability"
 
 
 class RequestLog:
@@ -34,6 +37,7 @@ class RequestLog:
         # WSGI carries the path as latin-1 code points; show what the client wrote.
         path = environ["PATH_INFO"].encode("latin-1").decode("utf-8", "replace")
         task_id: str | None = environ.get(TASK_KEY)
+        risks = [_label(r) for r in environ.get(PORTABILITY_KEY) or ()]
         ms = seconds * 1000  # both ends from one monotonic clock: never negative
         if self.style == "json":
             answered = isinstance(outcome, int)
@@ -45,11 +49,19 @@ class RequestLog:
                     "outcome": "answered" if answered else outcome,
                     "ms": round(ms, 2),
                     "task_id": task_id,
+                    "portability": risks,
                 }
             )
         else:
             text = f"{method} {path} {outcome} {ms:.1f}ms" + (f" {task_id}" if task_id else "")
+            if risks:
+                text += f" portability: {', '.join(risks)}"
         print(text, file=sys.stdout, flush=True)
+
+
+def _label(risk: dict[str, str]) -> str:
+    """As the Seedream-Mock-Portability header names it."""
+    return Risk(risk["code"], risk["param"], risk["message"]).label
 
 
 def _remember_task(response: Response) -> Response:

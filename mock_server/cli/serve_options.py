@@ -53,6 +53,14 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
         "vocabulary; strict: the least a client may rely on) or a profile file "
         "(docs/profiles.md). GET /_mock/profile shows the active one (default: default)",
     )
+    add(
+        "--portability",
+        choices=("warn", "error", "off"),
+        help="a request that relies on a point where the sources disagree (no model, a prompt "
+        "under 3 characters, more than 10 image URLs, a field the mock ignores, a null): warn "
+        "answers it with a Seedream-Mock-Portability header and lists it at GET "
+        "/_mock/portability; error refuses it with a 400; off says nothing (default warn)",
+    )
     add("--host", help="address to bind (default 127.0.0.1; use 0.0.0.0 only on purpose)")
     add("--port", type=int, help="port to bind (default 8080; 0 picks a free one)")
     add("--public-url", help="base URL put in result links (default: the URL the client used)")

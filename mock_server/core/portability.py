@@ -10,14 +10,19 @@ permissive than `strict` and the request uses the difference.
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from threading import Lock
 from typing import Any
 
+from mock_server.core.events import Event, EventBus
+
 PORTABILITY_MODES = ("warn", "error", "off")
 HEADER = "Seedream-Mock-Portability"
+_TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 KNOWN_FIELDS = ("prompt", "model", "aspect_ratio", "quality", "image_urls", "callback_url")
 
 
@@ -31,8 +36,12 @@ class Risk:
 
     @property
     def label(self) -> str:
-        """The form the warning header carries: `code` or `code:field`."""
-        return self.code if self.code != "unknown-field" else f"{self.code}:{self.param}"
+        """The form the warning header carries: `code`, or `code:field` for an unknown field,
+        the name JSON-quoted (ASCII only) unless it is a plain token, as a header must be."""
+        if self.code != "unknown-field":
+            return self.code
+        name = self.param if _TOKEN.fullmatch(self.param) else json.dumps(self.param)
+        return f"{self.code}:{name}"
 
 
 def risks(
@@ -103,10 +112,16 @@ def header_value(found: Iterable[Risk]) -> str:
 class RiskLog:
     """The latest risks (bounded) and a count per code since the last reset, for /_mock/."""
 
-    def __init__(self, limit: int = 1000) -> None:
+    def __init__(self, events: EventBus | None = None, limit: int = 1000) -> None:
         self._recent: deque[dict[str, Any]] = deque(maxlen=limit)
         self._counts: Counter[str] = Counter()
         self._lock = Lock()
+        if events is not None:  # a reset forgets them, as it forgets the tasks
+            events.subscribe(self._on_event)
+
+    def _on_event(self, event: Event) -> None:
+        if event.kind == "state.reset":
+            self.clear()
 
     def add(self, found: Iterable[Risk], at: str, key: str, task_id: str | None) -> None:
         with self._lock:

@@ -21,9 +21,10 @@ from jsonschema import Draft202012Validator
 from mock_server.core.callback_urls import CallbackUrlError, normalise
 from mock_server.core.errors import InvalidRequestError, default_profile
 from mock_server.core.field_errors import InputRules, explain, preview
+from mock_server.core.portability import Risk, risks
 from mock_server.core.tasks import EDIT, TEXT_TO_IMAGE, TaskInput
 from seedream_contracts.loader import compile_schema
-from seedream_contracts.profiles import Profile
+from seedream_contracts.profiles import Profile, load_profile
 from seedream_contracts.profiles.schemas import request_schema
 
 ALIAS = "seedream-4-5"
@@ -36,6 +37,7 @@ class GenerationRequest:
     model: str
     input: TaskInput
     callback_url: str | None
+    risks: tuple[Risk, ...] = ()  # what it relies on that the real service may refuse
 
 
 class RequestValidator:
@@ -47,8 +49,12 @@ class RequestValidator:
         max_prompt_chars: int | None,
         callback_hosts: tuple[str, ...],
         profile: Profile | None = None,
+        portability: str = "warn",
     ) -> None:
         profile = profile or default_profile()
+        self.portability = portability
+        self._lenient = profile.input_rules
+        self._strict = load_profile("strict").input_rules
         self._validator: Draft202012Validator = compile_schema(
             request_schema(profile, max_prompt_chars)
         )
@@ -60,6 +66,13 @@ class RequestValidator:
         errors = list(self._validator.iter_errors(body))
         if errors:
             raise explain(errors, body, self.rules)
+        found = () if self.portability == "off" else tuple(risks(body, self._lenient, self._strict))
+        if found and self.portability == "error":
+            raise InvalidRequestError(
+                f"{found[0].message} (this mock runs with --portability error)",
+                found[0].param,
+                kind="validation",
+            )
         model = _resolve_model(body.get("model"), body.get("image_urls"))
         callback_url = body.get("callback_url")
         if callback_url is not None:
@@ -71,7 +84,7 @@ class RequestValidator:
             quality=body.get("quality") or "basic",
             image_urls=image_urls,
         )
-        return GenerationRequest(model, task_input, callback_url)
+        return GenerationRequest(model, task_input, callback_url, found)
 
     def _check_callback_url(self, url: str) -> str:
         """The URL every attempt will request (normalised, see callback_urls.py), once its

@@ -17,6 +17,7 @@ from mock_server.core.clock import (
     ClockRangeError,
     check_reading,
 )
+from mock_server.core.portability import PORTABILITY_MODES
 from mock_server.settings.profiles import problem as profile_problem
 from mock_server.settings.sources import SECRETS, Written, from_env, from_file, from_flags
 from mock_server.settings.values import ConfigError, RateLimit, coerce, standard_key
@@ -52,6 +53,8 @@ class Settings:
     # The dialect the public API speaks (docs/profiles.md). The three settings below it are
     # None unless set: then the profile's timing and prompt bound apply.
     profile: str = "default"
+    # What to do with an accepted request that relies on a point the sources disagree on.
+    portability: str = "warn"
     pending_seconds: float | None = None
     processing_seconds: tuple[float, float] | None = None
     max_prompt_chars: int | None = None
@@ -157,6 +160,8 @@ def _problems(s: Settings) -> Iterator[tuple[str, str]]:
         yield "webhook_timeout", "must be greater than 0"
     if any(d < 0 for d in s.webhook_schedule):
         yield "webhook_schedule", "delays must not be negative"
+    if s.portability not in PORTABILITY_MODES:
+        yield "portability", f"must be one of {', '.join(PORTABILITY_MODES)}"
     if s.log_requests not in LOG_FORMATS:
         yield "log_requests", f"must be one of {', '.join(LOG_FORMATS)}"
     for secret in s.webhook_secrets:

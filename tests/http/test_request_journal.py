@@ -47,7 +47,7 @@ def test_a_generation_is_recorded_with_every_field(serve: Serve) -> None:
     reply = api.request(
         "POST",
         f"{GENERATIONS}?trace=1",
-        json_body={"prompt": "a fox", "quality": "high"},
+        json_body={"prompt": "a fox", "quality": "high", "model": "seedream/4.5-text-to-image"},
         headers={"X-Request-Id": "abc-1"},
     )
     task_id = reply.expect_json(200)["data"]["task_id"]
@@ -64,7 +64,11 @@ def test_a_generation_is_recorded_with_every_field(serve: Serve) -> None:
     assert entry["headers"]["Content-Type"] == "application/json"
     assert entry["headers"]["Authorization"] == f"Bearer {fingerprint(KEY)}"
     assert entry["key"] == fingerprint(KEY)
-    assert entry["body"]["json"] == {"prompt": "a fox", "quality": "high"}
+    assert entry["body"]["json"] == {
+        "prompt": "a fox",
+        "quality": "high",
+        "model": "seedream/4.5-text-to-image",
+    }
     assert entry["body"]["truncated"] is False
     assert (entry["outcome"], entry["status"], entry["task_id"]) == ("answered", 200, task_id)
     assert entry["response"]["body"]["json"]["data"]["task_id"] == task_id
@@ -169,14 +173,14 @@ def test_an_http_fault_after_handling_records_the_answer_sent(serve: Serve) -> N
     assert json.dumps(entry["response"]["body"]["json"]).find("late") >= 0
 
 
-def test_portability_warnings_are_read_from_the_environ(serve: Serve) -> None:
-    server, api = serve()
-    warning = {"code": "model_required", "param": "model", "message": "m"}
-
-    def warn(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        environ["seedream_mock.portability"] = [warning]
-        return app(environ, start_response)
-
-    app, server.app.wsgi_app = server.app.wsgi_app, warn  # type: ignore[method-assign]
-    api.create({"prompt": "a fox"}).expect_json(200)
-    assert journal(api)[0]["portability"] == [warning]
+def test_the_portability_risks_a_request_relied_on_are_recorded(serve: Serve) -> None:
+    _, api = serve()
+    api.create({"prompt": "a fox", "seed": 7}).expect_json(200)
+    api.create({"prompt": "a fox", "model": "seedream/4.5-text-to-image"}).expect_json(200)
+    newest, oldest = journal(api)
+    assert [(r["code"], r["param"]) for r in oldest["portability"]] == [
+        ("model-missing", "model"),
+        ("unknown-field", "seed"),
+    ]
+    assert all(r["message"] for r in oldest["portability"])
+    assert newest["portability"] == []

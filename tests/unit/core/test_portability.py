@@ -76,3 +76,10 @@ def test_the_log_counts_by_code_keeps_the_latest_and_clears() -> None:
     ]
     log.clear()
     assert log.summary() == {"counts": {}, "recent": []}
+
+
+def test_an_unknown_field_with_an_awkward_name_is_quoted_as_ascii_in_the_label() -> None:
+    (risk,) = risks({**SAFE, "se\u00e9d\ud9a2\x02": 1}, DEFAULT, STRICT)
+    assert risk.label == 'unknown-field:"se\\u00e9d\\ud9a2\\u0002"'
+    assert risk.label.isascii()
+    assert risk.param == "se\u00e9d\ud9a2\x02"  # the journal and the log keep the real name

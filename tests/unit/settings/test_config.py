@@ -49,6 +49,10 @@ def test_prices_can_differ_by_model_and_quality() -> None:
         ({"MOCK_SPEED": "0"}, "MOCK_SPEED=0: must be greater than 0"),
         ({"MOCK_PROCESSING_SECONDS": "9-2"}, "MOCK_PROCESSING_SECONDS=9-2: must be MIN-MAX"),
         ({"MOCK_KEY_MODE": "closed"}, "MOCK_KEY_MODE=closed: must be 'open' or 'strict'"),
+        (
+            {"SEEDREAM_MOCK_PORTABILITY": "loud"},
+            "SEEDREAM_MOCK_PORTABILITY=loud: must be one of warn, error, off",
+        ),
     ],
 )
 def test_a_bad_variable_is_named_with_its_value(env: dict[str, str], message: str) -> None:
