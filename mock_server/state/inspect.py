@@ -16,10 +16,7 @@ def summary(path: str | Path) -> str:
     path = Path(path)
     if not schema.check_file(path):
         raise schema.StateFileError(f"{path}: no state file there (absent or empty)")
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise schema.StateFileError(f"{path}: cannot be opened ({exc})") from None
+    db = schema.read_only(path)
     try:
         schema.verify(db, path, existing=True)
         return "\n".join(_lines(db, path))

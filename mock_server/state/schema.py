@@ -76,6 +76,22 @@ def verify(connection: sqlite3.Connection, path: Path, existing: bool) -> None:
         raise StateFileError(f"{path}: the file is corrupt ({exc})") from None
 
 
+def read_only(path: Path) -> sqlite3.Connection:
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StateFileError(f"{path}: cannot be opened ({exc})") from None
+
+
+def check_read_only(path: Path) -> None:
+    """`verify` through a read-only connection."""
+    connection = read_only(path)
+    try:
+        verify(connection, path, existing=True)
+    finally:
+        connection.close()
+
+
 def create(connection: sqlite3.Connection) -> None:
     """Make the tables (idempotent) and switch to WAL; only after `verify` accepted the file."""
     connection.execute("PRAGMA journal_mode = WAL")
@@ -89,14 +105,16 @@ def create(connection: sqlite3.Connection) -> None:
 
 
 def open_file(path: Path) -> tuple[sqlite3.Connection, bool]:
-    """The checked connection, and whether the file held state already."""
+    """The checked connection, and whether the file held state already. The checks read
+    through a read-only connection: a refused file is not even checkpointed."""
     existing = check_file(path)
+    if existing:
+        check_read_only(path)
     try:
         connection = connect(path)
     except sqlite3.Error as exc:
         raise StateFileError(f"{path}: cannot be opened ({exc})") from None
     try:
-        verify(connection, path, existing)
         create(connection)
     except sqlite3.DatabaseError as exc:
         connection.close()
