@@ -172,13 +172,13 @@ def test_a_hang_ends_when_the_client_hangs_up(serve: Serve) -> None:
     before = request_threads()
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(f"GET /api/v1/tasks/n30x_seed HTTP/1.1\r\nHost: x\r\n{AUTH}\r\n".encode())
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 10  # generous: a loaded CI machine starts threads late
         while not request_threads() - before and time.monotonic() < deadline:
             time.sleep(0.02)
         held = request_threads() - before
-        assert len(held) == 1
+        assert len(held) == 1, held
     (thread,) = held
-    thread.join(timeout=3)
+    thread.join(timeout=10)
     assert not thread.is_alive(), "the hang went on after the client hung up"
 
 
