@@ -74,9 +74,6 @@ class Feed:
             if not self._subscribed and not self._closed:
                 self._subscribed = True
                 self._events.subscribe(self._on_event)
-                if self._seq:  # deaf while nobody looked: a page from then must reload
-                    self._seq += 1
-                    self._ring.append((self._seq, "state.reset", None))
             return self._seq
 
     @contextmanager
@@ -97,7 +94,7 @@ class Feed:
         self.touch()
         with self._cond:
             self._cond.wait_for(lambda: self._closed or self._seq > after, hold_s)
-            if self._seq > after and not self._closed:  # let a burst arrive whole
+            if self._seq > after and hold_s and not self._closed:  # let a burst arrive whole
                 self._cond.wait_for(lambda: self._closed, COALESCE_S)
             return self._since(after)
 
@@ -137,7 +134,9 @@ class Feed:
             return
         with self._cond:
             if not self._clients and time.monotonic() - self._last_seen > IDLE_S:
-                idle = True
+                idle = True  # and deaf from now: a page from before must reload
+                self._seq += 1
+                self._ring.append((self._seq, "state.reset", None))
             else:
                 idle = False
                 self._seq += 1

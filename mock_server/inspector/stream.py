@@ -13,24 +13,28 @@ from flask import Response, request
 
 from mock_server.api._http import mock_control
 from mock_server.inspector.blueprint import feed, inspector
-from mock_server.inspector.feed import Batch, Busy
+from mock_server.inspector.feed import HOLD_S, Batch, Busy
 
 RETRY_MS = 250  # how soon the browser asks again after an answer
 BUSY_RETRY_MS = 5000  # … and after being told too many pages are waiting
 ROWS_PER_BATCH = 100  # the newest moved tasks sent as rows; a page shows at most 200
 
 
-def _after() -> int | None:
-    raw = request.headers.get("Last-Event-ID") or request.args.get("after", "")
-    return int(raw) if raw.isascii() and raw.isdigit() else None
+def _after() -> tuple[int | None, float]:
+    """Where the page got to, and how long to wait for news: a reconnect (`Last-Event-ID`)
+    waits; a page's first connection is answered at once, so it knows the stream is up."""
+    resumed = request.headers.get("Last-Event-ID")
+    raw = resumed or request.args.get("after", "")
+    seq = int(raw) if raw.isascii() and raw.isdigit() else None
+    return seq, HOLD_S if resumed else 0.0
 
 
 @inspector.get("/events")
 def events() -> Response:
-    after = _after()
+    after, hold_s = _after()
     try:
         with feed().client():
-            batch = feed().wait(after) if after is not None else Batch(feed().touch())
+            batch = feed().wait(after, hold_s) if after is not None else Batch(feed().touch())
     except Busy:
         return _stream(f": too many pages open\nretry: {BUSY_RETRY_MS}\n\n")
     text = f"retry: {RETRY_MS}\nid: {batch.seq}\n"

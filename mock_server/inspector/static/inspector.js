@@ -61,6 +61,8 @@
       } else if (isLive) {
         if (empty) { empty.remove(); empty = null; }
         tbody.insertBefore(rowElement(row), tbody.firstChild);
+        var count = document.getElementById("task-count");
+        count.textContent = parseInt(count.textContent, 10) + 1;
       }
     }
     var limit = parseInt(body.dataset.limit, 10);
