@@ -99,3 +99,43 @@ def test_serve_help_explains_the_profile_flag() -> None:
     help_text = _run("serve", "--help").stdout
     assert "--profile NAME|FILE" in help_text
     assert "GET /_mock/profile" in help_text
+
+
+def test_profile_list_names_every_shipped_profile_with_its_purpose() -> None:
+    listed = _run("profile", "list")
+    assert listed.returncode == 0, listed.stderr
+    names = [line.split()[0] for line in listed.stdout.splitlines()]
+    assert names == SHIPPED_LIST.split(", ")
+    assert all(len(line.split(maxsplit=1)[1]) > 20 for line in listed.stdout.splitlines())
+
+
+def test_profile_show_prints_a_document_that_serves_as_a_file(tmp_path: Path) -> None:
+    shown = _run("profile", "show", "kie")
+    assert shown.returncode == 0, shown.stderr
+    mine = tmp_path / "mine.json"
+    document = json.loads(shown.stdout)
+    document["name"] = "mine"
+    document["statuses"]["completed"] = "done"
+    mine.write_text(json.dumps(document), "utf-8")
+    checked = _run("profile", "validate", str(mine))
+    assert checked.returncode == 0, checked.stderr
+    assert "profile 'mine', statuses waiting → generating → done | fail" in checked.stdout
+
+
+@pytest.mark.parametrize(
+    ("file", "words"),
+    [
+        (None, "no profile 'nope'"),
+        ("not_json", "not readable JSON"),
+        ("invalid", "'answers' is a required property"),
+        ("backwards", "MIN must not be above MAX"),
+    ],
+)
+def test_profile_validate_refuses_what_serve_would_refuse(
+    bad_files: dict[str, Path], file: str | None, words: str
+) -> None:
+    spec = "nope" if file is None else str(bad_files[file])
+    checked = _run("profile", "validate", spec)
+    assert checked.returncode == 2
+    assert words in checked.stderr
+    assert "Traceback" not in checked.stderr

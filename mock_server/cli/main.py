@@ -17,6 +17,7 @@ import seedream_contracts
 from mock_server import __version__
 from mock_server.cli.calibrate import run_calibrate
 from mock_server.cli.parser import build_parser
+from mock_server.cli.profiles import run_profile
 from mock_server.cli.proxy import run_proxy
 from mock_server.faults import scenarios
 from mock_server.faults.scenarios import ScenarioError
@@ -256,6 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "scenario":
         return run_scenario(args, parser)
+    if args.command == "profile":
+        return run_profile(args, parser)
     if args.command == "openapi":
         return print_openapi(args)
     parser.print_usage(sys.stderr)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from mock_server import __version__
 from mock_server.cli.calibrate import add_calibrate_parser
+from mock_server.cli.profiles import add_profile_parser
 from mock_server.cli.proxy import add_proxy_parser
 from mock_server.cli.serve_options import EPILOG, add_serve_options
 from mock_server.settings.sources import ENV_PREFIXES
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("pytest_args", nargs="*", help="after --: passed to pytest (e.g. -k seed)")
     add_calibrate_parser(commands)
     add_proxy_parser(commands)
+    add_profile_parser(commands)
     commands.add_parser("version", help="print the version", description="Print the version.")
     scenario = commands.add_parser(
         "scenario", help="work with scenario files", description="Work with scenario files."

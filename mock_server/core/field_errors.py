@@ -93,6 +93,8 @@ def _explain_one(error: ValidationError, body: Any, rules: InputRules) -> Invali
             f"{name} must not be null: the active profile {rules.profile!r} refuses null "
             "fields (give a value, or leave an optional field out for its default)."
         )
+    elif name == "model" and value is None:  # a required model: null names none
+        text = _explain_required(name, rules)
     elif name == "prompt":
         text = _explain_prompt(kind, value, rules)
     elif name in ("model", "aspect_ratio", "quality"):

@@ -111,6 +111,12 @@ class Profile:
         if self.callback_template is not answers["task"]:
             template.check(self.callback_template, TASK_FIELDS, "callback.body")
         self._check_names()
+        low, high = self.document["timing"]["processing_seconds"]
+        if high < low:  # a range the schema cannot order
+            raise ProfileError(
+                f"profile {origin}: timing.processing_seconds is [{low:g}, {high:g}]; "
+                "MIN must not be above MAX"
+            )
 
     def _check_names(self) -> None:
         ending = [self.statuses["completed"], self.statuses["failed"]]

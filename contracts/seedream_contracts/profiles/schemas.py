@@ -241,8 +241,9 @@ def request_schema(profile: Profile, max_prompt_chars: int | None = None) -> dic
     schema["$defs"]["image_urls"]["description"] = (
         f"1 to {rules['image_urls_max']} absolute http(s) URLs."
     )
-    if rules["model"] == "required":
+    if rules["model"] == "required":  # and not null: with no default, null names no model
         schema["required"] = [*schema["required"], "model"]
+        properties["model"]["enum"] = [v for v in properties["model"]["enum"] if v is not None]
     if rules["null_fields"] == "refuse":
         for name in ("model", "aspect_ratio", "quality"):
             properties[name]["enum"] = [v for v in properties[name]["enum"] if v is not None]

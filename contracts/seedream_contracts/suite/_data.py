@@ -41,6 +41,8 @@ def refusing_rule(profile: Profile, body: dict[str, Any]) -> str | None:
     known = set(load_schema("generation_request")["properties"])
     if rules["null_fields"] == "refuse" and any(v is None for v in body.values()):
         return f"null fields are refused under profile {profile.name!r}"
+    if rules["model"] == "required" and "model" in body and body["model"] is None:
+        return f"profile {profile.name!r} requires a model, and null names none"
     if rules["unknown_fields"] == "refuse" and set(body) - known:
         return f"unknown fields are refused under profile {profile.name!r}"
     urls = body.get("image_urls")

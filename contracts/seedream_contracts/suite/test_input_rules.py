@@ -70,8 +70,8 @@ def test_null_field_follows_the_profile(
     api: Client, profile: Profile, budget: Budget, field: str
 ) -> None:
     body = {**fit(profile, {"prompt": "a cat"}), field: None}
-    # The profile's request schema settles it, a required model sent as null included: under
-    # `null_fields: default` a null is the same as the default, and the model has one.
+    # The profile's request schema settles it: under `null_fields: default` a null means the
+    # default, but a required model has none, so a null model is refused there too.
     if compile_schema(request_schema(profile)).is_valid(body):
         accepted(api, profile, budget, body, f"a request with {field}: null")
     else:

@@ -27,6 +27,7 @@ class CommandLine:
     page: str
     line: int
     args: tuple[str, ...]
+    made_above: frozenset[str] = frozenset()  # files earlier lines of its page write
 
     @property
     def id(self) -> str:
@@ -43,6 +44,7 @@ def command_lines() -> list[CommandLine]:
     found = []
     for page in _pages():
         text = page.read_text("utf-8")
+        made: set[str] = set()
         for block in SHELL_BLOCK.finditer(text):
             first = text.count("\n", 0, block.start("code")) + 1
             joined = block["code"].replace("\\\n", "  \n")
@@ -52,22 +54,34 @@ def command_lines() -> list[CommandLine]:
                 words = shlex.split(line, comments=True)
                 cut = next((i for i, w in enumerate(words) if w in SHELL_ENDS), len(words))
                 name = str(page.relative_to(PAGES))
-                found.append(CommandLine(name, first + offset, tuple(words[1:cut])))
+                args = tuple(words[1:cut])
+                found.append(CommandLine(name, first + offset, args, frozenset(made)))
+                if "--out" in args:
+                    made.add(args[args.index("--out") + 1])
+                if cut + 1 < len(words) and words[cut] in (">", ">>"):
+                    made.add(words[cut + 1])
     assert found, "the pages lost their seedream-mock command lines"
     return found
 
 
-def _why_not_run(args: tuple[str, ...]) -> str | None:
+def _targets_the_real_api(args: tuple[str, ...]) -> bool:
+    return "--target" in args and not args[args.index("--target") + 1].startswith("http://127.")
+
+
+def _why_not_run(command: CommandLine) -> str | None:
+    args = command.args
     if any("…" in a or a.startswith("<") for a in args):
         return "has a placeholder for the reader to fill in"
-    if "--target" in args and not args[args.index("--target") + 1].startswith("http://127."):
+    if _targets_the_real_api(args):
         return "targets the real API (costs credits, needs the internet)"
+    if command.made_above & set(args):
+        return "reads a file a line above writes (that line is tried on its own)"
     return None
 
 
 @pytest.mark.parametrize("command", command_lines(), ids=lambda c: c.id)
 def test_documented_command_line_works(command: CommandLine) -> None:
-    reason = _why_not_run(command.args)
+    reason = _why_not_run(command)
     if reason:
         pytest.skip(f"`seedream-mock {' '.join(command.args)}` {reason}")
     if command.args[0] == "serve":

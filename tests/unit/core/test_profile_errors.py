@@ -121,3 +121,12 @@ def test_the_prompt_cap_overrides_the_profiles_prompt_max() -> None:
     with pytest.raises(InvalidRequestError, match="at most 5 characters; got 6"):
         capped.parse({"model": MODEL, "prompt": "x" * 6})
     assert RequestValidator(None, ("loopback",), KIE).max_prompt_chars == 3000
+
+
+def test_a_null_model_is_refused_where_the_model_is_required_though_nulls_mean_defaults() -> None:
+    validator = RequestValidator(None, ("loopback",), load_profile("kie"))
+    with pytest.raises(InvalidRequestError) as refused:
+        validator.parse({"prompt": "a fox", "model": None})
+    assert refused.value.param == "model"
+    assert refused.value.message.startswith("model is required: the active profile 'kie'")
+    validator.parse({"prompt": "a fox", "model": "seedream/4.5-text-to-image", "quality": None})
