@@ -66,7 +66,7 @@ FULL = {
     "fd_sockets": 400,
     "fd_seconds": 3.0,
     "inspector_seconds": 3.0,  # per round and condition (no page / one page)
-    "inspector_rounds": 3,
+    "inspector_rounds": 4,
     "inspector_tasks": 10_000,
 }
 SMOKE = {

@@ -4,6 +4,7 @@ own browser download is never used (`executable_path`), and .ci/run installs the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -18,7 +19,8 @@ from seedream_contracts.client import Client
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "images"
-START = 1_800_000_000.0
+SETTINGS = {"port": 0, "clock": "manual", "clock_start": 1_800_000_000.0, "seed": 3}
+KEY = "aio_your_api_key"
 WIDE = {"width": 1280, "height": 800}
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -46,19 +48,14 @@ def page(browser: Any) -> Iterator[Any]:
 @pytest.fixture
 def mock() -> Iterator[Callable[..., tuple[MockServer, Client]]]:
     """Start a mock (manual clock unless told); stopped after the test, page open or not."""
-    started: list[tuple[MockServer, Client]] = []
+    with contextlib.ExitStack() as stack:
 
-    def start(**overrides: Any) -> tuple[MockServer, Client]:
-        values: dict[str, Any] = {"port": 0, "clock": "manual", "clock_start": START, "seed": 3}
-        server = MockServer(Settings(**(values | overrides))).start()
-        client = Client(server.base_url, "aio_your_api_key", timeout=10)
-        started.append((server, client))
-        return server, client
+        def start(**overrides: Any) -> tuple[MockServer, Client]:
+            server = stack.enter_context(MockServer(Settings(**(SETTINGS | overrides))))
+            client = stack.enter_context(contextlib.closing(Client(server.base_url, KEY)))
+            return server, client
 
-    yield start
-    for server, client in started:
-        client.close()
-        server.stop()
+        yield start
 
 
 @pytest.fixture

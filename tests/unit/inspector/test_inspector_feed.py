@@ -15,6 +15,15 @@ def _task(bus: EventBus, task_id: str, kind: str = "task.created") -> None:
     bus.publish(Event(kind, 0.0, "aio_k", task_id))
 
 
+def _waiting(feed: Feed) -> tuple[list[feeds.Batch], threading.Thread]:
+    """A page waiting (in a thread of its own) for what changes after now."""
+    seen = feed.touch()
+    got: list[feeds.Batch] = []
+    waiting = threading.Thread(target=lambda: got.append(feed.wait(seen, hold_s=30)))
+    waiting.start()
+    return got, waiting
+
+
 def test_nothing_listens_until_a_page_looks() -> None:
     bus = EventBus()
     feed = Feed(bus)
@@ -80,10 +89,7 @@ def test_waiting_pages_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_close_ends_a_wait_at_once() -> None:
     bus = EventBus()
     feed = Feed(bus)
-    seen = feed.touch()
-    got: list[feeds.Batch] = []
-    waiting = threading.Thread(target=lambda: got.append(feed.wait(seen, hold_s=30)))
-    waiting.start()
+    got, waiting = _waiting(feed)
     feed.close()
     waiting.join(2)
     assert got
@@ -94,10 +100,7 @@ def test_close_ends_a_wait_at_once() -> None:
 def test_a_wait_returns_when_something_changes() -> None:
     bus = EventBus()
     feed = Feed(bus)
-    seen = feed.touch()
-    got: list[feeds.Batch] = []
-    waiting = threading.Thread(target=lambda: got.append(feed.wait(seen, hold_s=30)))
-    waiting.start()
+    got, waiting = _waiting(feed)
     _task(bus, "t9")
     waiting.join(2)
     assert got
