@@ -55,6 +55,7 @@ class Cell:
     ours: LoadResult | None = None
     prism: LoadResult | None = None
     ratio: float | None = None  # ours req/s / Prism req/s
+    state: LoadResult | None = None  # ours with --state FILE (durable state)
 
 
 @dataclass
@@ -139,7 +140,13 @@ def bench_http(plan: HttpPlan, workdir: Path, errors: list[str]) -> HttpResult:
         mock = stack.enter_context(MockProcess(MOCK_ARGS)).ready()
         mock.wait_ready(STARTUP_LIMIT_S)
         task_id = create_task(mock.port)
-        targets: list[tuple[str, _Child]] = [("ours", mock)]
+        # The same mock writing through to a state file: its rows are judged against "ours".
+        durable = stack.enter_context(
+            MockProcess([*MOCK_ARGS, "--state", str(workdir / "bench-state.db")])
+        ).ready()
+        durable.wait_ready(STARTUP_LIMIT_S)
+        targets: list[tuple[str, _Child]] = [("ours", mock), ("state", durable)]
+        mocks = (mock, durable)
         prism: PrismProcess | None = None
         prism_state = "measured"
         if not plan.prism:
@@ -171,9 +178,9 @@ def bench_http(plan: HttpPlan, workdir: Path, errors: list[str]) -> HttpResult:
                         flush=True,
                         file=sys.stderr,
                     )
-                    if server is mock:  # every cell starts from an empty mock: order-free
-                        control(mock.port, "/_mock/reset", {})
-                        cells.task_id = create_task(mock.port)
+                    if server in mocks:  # every cell starts from an empty mock: order-free
+                        control(server.port, "/_mock/reset", {})
+                        cells.task_id = create_task(server.port)
                     setattr(cell, name, cells.run(server.port, endpoint, connections))
                 if cell.ours and cell.prism and cell.prism.rps > 0:
                     cell.ratio = round(cell.ours.rps / cell.prism.rps, 2)

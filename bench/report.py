@@ -18,6 +18,7 @@ RSS_IDLE_TARGET_MB = 80.0
 RSS_LOADED_TARGET_MB = 250.0
 PNG_TARGETS_MS = {"basic": 60.0, "high": 200.0}  # 2K, 4K
 CALLBACKS_TARGET_S = 10.0
+STATE_RATIO_TARGETS = {"POST": 0.5, "GET": 0.9}  # --state FILE against the mock in memory
 SLOWLORIS_P99_TARGET_MS = 50.0  # a normal client's GETs while 1,000 connections trickle
 FD_CPU_TARGET_PCT = 10.0  # of one core, while accept() fails for want of descriptors
 
@@ -257,8 +258,44 @@ def _pressure_rows(results: dict[str, Any]) -> list[Row]:
 
 def targets(results: dict[str, Any]) -> list[Row]:
     """Every figure of the issue with its target and whether it is met."""
-    rows = _http_rows(results) + _other_rows(results) + _pressure_rows(results)
-    return rows + inspector_rows(results)
+    rows = _http_rows(results) + _state_rows(results)
+    return rows + _other_rows(results) + _pressure_rows(results) + inspector_rows(results)
+
+
+def _state_rows(results: dict[str, Any]) -> list[Row]:
+    """`--state FILE` against the same mock in memory: throughput kept, p99 bounded."""
+    rows: list[Row] = []
+    routes = {"POST": f"POST {GENERATIONS}", "GET": f"GET {TASKS}{{id}}"}
+    for endpoint, need in STATE_RATIO_TARGETS.items():
+        for connections in (16, 64):
+            cell = _cell(results, endpoint, connections) or {}
+            ours, state = cell.get("ours"), cell.get("state")
+            ratio = round(state["rps"] / ours["rps"], 2) if ours and state and ours["rps"] else None
+            rows.append(
+                _row(
+                    f"{routes[endpoint]} req/s with --state, {connections} connections",
+                    _num(state["rps"] if state else None),
+                    "—",
+                    _num(ratio, "{:.2f}", "× in memory"),
+                    f"≥ {need:.1f}× in memory",
+                    _status(ratio, need, at_least=True),
+                    ratio,
+                )
+            )
+        cell = _cell(results, endpoint, 64) or {}
+        p99 = cell["state"].get("p99_ms") if cell.get("state") else None
+        rows.append(
+            _row(
+                f"{routes[endpoint]} p99 with --state, 64 connections",
+                _num(p99, "{:.1f}", " ms"),
+                "—",
+                "—",
+                f"≤ {P99_TARGET_MS:g} ms",
+                _status(p99, P99_TARGET_MS),
+                p99,
+            )
+        )
+    return rows
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:

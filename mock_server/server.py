@@ -23,6 +23,8 @@ from mock_server.httpd import HttpServer, Journal, Journals, Limits
 from mock_server.inspector import close_inspector
 from mock_server.settings.config import Settings
 from mock_server.settings.exposure import with_control_token
+from mock_server.state.barrier import committed
+from mock_server.state.durable import DurableState
 from seedream_contracts.profiles import Profile
 
 
@@ -45,7 +47,12 @@ class MockServer:
         self.settings = with_control_token(given)
         generated = self.settings.control_token != given.control_token
         self.generated_token = self.settings.control_token if generated else None
-        self.emulator = Emulator(self.settings)
+        # --state: the file is locked and checked before anything is built, then loaded.
+        self.durable = DurableState(self.settings.state) if self.settings.state else None
+        store = self.durable.store if self.durable else None
+        self.emulator = Emulator(self.settings, store=store)
+        if self.durable is not None:
+            self.durable.attach(self.emulator)
         self.control = Control.of(self.emulator)  # the door to /_mock/, shared with the app
         self.app = create_app(self.settings, self.emulator)
         self._server: HttpServer | None = None
@@ -70,8 +77,9 @@ class MockServer:
             max_body_bytes=self.settings.max_body_bytes,
             max_connections=self.settings.max_connections,
         )
+        durable = self.durable
         self._server = HttpServer(
-            self.app,
+            self.app if durable is None else committed(self.app, durable.flush),
             self.settings.host,
             self.settings.port,
             limits=limits,
@@ -122,7 +130,7 @@ class MockServer:
         try:
             self._loop()
         finally:
-            self.emulator.stop()
+            self._stop_emulator()
 
     def _loop(self) -> None:
         assert self._server is not None
@@ -151,7 +159,14 @@ class MockServer:
             self._thread = None
         if self._server is not None:
             self._server.close()  # bound but never served: its sockets are still open
+        self._stop_emulator()
+
+    def _stop_emulator(self) -> None:
+        """Stop the emulator, then (--state) make the last commit and let the file go."""
         self.emulator.stop()
+        if self.durable is not None:
+            self.durable.close()
+            self.durable = None
 
     def __enter__(self) -> MockServer:
         return self.start()

@@ -10,6 +10,7 @@ from mock_server.api.faults import current_faults
 from mock_server.api.requestlog import PORTABILITY_KEY
 from mock_server.core.clock import iso
 from mock_server.core.portability import HEADER, header_value
+from seedream_contracts.redact import fingerprint
 
 public = Blueprint("public", __name__)
 
@@ -27,7 +28,9 @@ def create_generation() -> Response:
         request.environ[PORTABILITY_KEY] = [
             {"code": r.code, "param": r.param, "message": r.message} for r in wanted.risks
         ]
-        mock.risk_log.add(wanted.risks, iso(task.created_at), account.key, task.task_id)
+        mock.risk_log.add(
+            wanted.risks, iso(task.created_at), fingerprint(account.key), task.task_id
+        )
     return answer
 
 

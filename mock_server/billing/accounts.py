@@ -106,6 +106,19 @@ class Accounts:
         self._idle[key] = None
         self._forget_over(self.settings.max_open_keys)
 
+    def resume(self, running: dict[str, int]) -> None:
+        """After a state file was loaded into the store: keys not configured are forgettable
+        again, each busy with `running[key]` tasks, the others idle in the file's order."""
+        self._idle.clear()
+        self._running.clear()
+        for account in self.store.accounts():
+            if account.key in self.settings.keys:
+                continue
+            if running.get(account.key):
+                self._running[account.key] = running[account.key]
+            else:
+                self._idle[account.key] = None
+
     def _first_use(self, key: str) -> Account:
         """An account for a key seen for the first time in open mode, making room for it."""
         self._forget_over(self.settings.max_open_keys - 1)

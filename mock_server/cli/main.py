@@ -19,6 +19,7 @@ from mock_server.cli.calibrate import run_calibrate
 from mock_server.cli.parser import build_parser
 from mock_server.cli.profiles import run_profile
 from mock_server.cli.proxy import run_proxy
+from mock_server.cli.state import run_state
 from mock_server.faults import scenarios
 from mock_server.faults.scenarios import ScenarioError
 from mock_server.server import MockServer
@@ -33,6 +34,7 @@ from mock_server.settings.sources import (
     unknown_variables,
 )
 from mock_server.settings.values import ConfigError
+from mock_server.state.schema import StateFileError
 from seedream_contracts import openapi
 
 INSECURE = (
@@ -145,7 +147,8 @@ def _start(args: argparse.Namespace) -> MockServer:
             server.emulator.runtime.start_scenario = scenarios.read_file(reference)
         except ScenarioError as exc:
             raise ConfigError(f"{where}: {exc.message}") from None
-        server.control.reset()
+        if server.durable is None or not server.durable.resumed:  # resuming keeps the file's
+            server.control.reset()
     return server
 
 
@@ -159,7 +162,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"seedream-mock: warning: {warning}", file=sys.stderr)
     try:
         server = _start(args)
-    except ConfigError as exc:
+    except (ConfigError, StateFileError) as exc:
         return _error(str(exc))
     settings = server.settings
     try:
@@ -261,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_profile(args, parser)
     if args.command == "openapi":
         return print_openapi(args)
+    if args.command == "state":
+        return run_state(args, parser)
     parser.print_usage(sys.stderr)
     print("seedream-mock: error: a command is required (try: seedream-mock serve)", file=sys.stderr)
     return 2

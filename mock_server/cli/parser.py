@@ -85,6 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("file", metavar="FILE|NAME")
     scenario_commands.add_parser("list", help="list the shipped scenarios")
+    state = commands.add_parser(
+        "state", help="work with state files (--state)", description="Work with state files."
+    )
+    state_commands = state.add_subparsers(dest="state_command", metavar="ACTION")
+    inspect = state_commands.add_parser(
+        "inspect",
+        help="summarise a state file without starting a server",
+        description="Print what a state file holds: tasks by status, keys with their "
+        "balances, deliveries by state, fault rules, the schema version. Read-only: a server "
+        "may be running on it. Exit 2 if it is not a state file this version can read.",
+    )
+    inspect.add_argument("file", metavar="FILE")
     openapi_command = commands.add_parser(
         "openapi",
         help="print the OpenAPI 3.1 document of the emulated API",

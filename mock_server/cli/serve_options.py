@@ -195,6 +195,12 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
         "first (default 1000; 0 keeps none)",
     )
     add(
+        "--state",
+        metavar="FILE",
+        help="keep all state in this SQLite file and resume from it at start: what a client "
+        "was told survives a crash or kill -9 (default: memory only; docs/durable-state.md)",
+    )
+    add(
         "--control-token",
         help="require this X-Mock-Token header on /_mock/ calls (on a non-loopback --host, "
         "one is generated when none is given)",

@@ -135,6 +135,13 @@ class Clock:
                 return moment
             return current
 
+    def restore(self, mode: ClockMode, speed: float, reading: float) -> None:
+        """Resume a clock kept in a state file at `reading` (which may be behind this one's:
+        a fresh clock starts at the wall time, the resumed one where it was left)."""
+        with self._lock:
+            self._mode, self._speed = mode, check_speed(speed)
+            self._reanchor(check_reading(min(reading, MAX_READING)))
+
     def wall_seconds_until(self, moment: float) -> float | None:
         """How long a thread must sleep for the clock to reach `moment`; None if it never will
         by itself (manual mode)."""

@@ -36,6 +36,15 @@ class IdStream:
             self._epoch += 1
             self._number = 0
 
+    def position(self) -> tuple[int, int]:
+        """(epoch, number): where the stream is, for a state file to resume it there."""
+        with self._lock:
+            return self._epoch, self._number
+
+    def restore(self, epoch: int, number: int) -> None:
+        with self._lock:
+            self._epoch, self._number = epoch, number
+
     def next(self) -> int:
         with self._lock:
             epoch, number = self._epoch, self._number

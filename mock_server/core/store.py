@@ -33,6 +33,7 @@ class Store(Protocol):
     def delete_delivery(self, event_id: str) -> None: ...
     def delivery_count(self) -> int: ...
     def clear(self) -> None: ...
+    def flush(self) -> None: ...
 
 
 class MemoryStore:
@@ -84,6 +85,9 @@ class MemoryStore:
 
     def delivery_count(self) -> int:
         return len(self._deliveries)
+
+    def flush(self) -> None:
+        """Make every change so far durable (a callback is about to report one); memory: no-op."""
 
     def clear(self) -> None:
         self._tasks.clear()

@@ -99,6 +99,17 @@ class Faults:
         self._rng = random.Random(seed)
         self._rules: dict[str, FaultRule] = {}
         self.lock = threading.Lock()
+        self.version = 0  # counts changes (rules, fired counts, draws): a state file's cue
+
+    def generator_state(self) -> Any:
+        with self.lock:
+            return self._rng.getstate()
+
+    def restore(self, rules: list[FaultRule], generator_state: Any) -> None:
+        """Put back rules (fired counts and all) and the generator's position from a file."""
+        with self.lock:
+            self._rules = {rule.name: rule for rule in rules}
+            self._rng.setstate(generator_state)
 
     def add(self, rule: FaultRule) -> FaultRule:
         with self.lock:
@@ -106,12 +117,14 @@ class Faults:
                 raise ConflictError(f"A fault rule named {rule.name!r} exists already.", "name")
             rule.created_at = self._now()
             self._rules[rule.name] = rule
+            self.version += 1
             return rule
 
     def remove(self, name: str) -> None:
         with self.lock:
             if self._rules.pop(name, None) is None:
                 raise NotFoundError(f"No fault rule named {name!r}.", "name")
+            self.version += 1
 
     @property
     def active(self) -> bool:
@@ -127,6 +140,7 @@ class Faults:
         with self.lock:
             self._rules.clear()
             self._rng = random.Random(self._seed if seed is None else seed)
+            self.version += 1
 
     def choose(self, facts: RequestFacts, layers: frozenset[str]) -> dict[str, dict[str, Any]]:
         """The first rule of each of `layers` that fires for `facts` (counted as fired, its
@@ -138,6 +152,7 @@ class Faults:
                 continue
             if not rule.matches(facts, now):
                 continue
+            self.version += 1  # a draw or a firing: either moves what a file must keep
             if rule.probability < 1.0 and self._rng.random() >= rule.probability:
                 continue
             rule.fired += 1
@@ -155,6 +170,7 @@ class Faults:
                 rule = self._rules.get(name)
                 if rule is not None and rule.fired > 0:
                     rule.fired -= 1
+                    self.version += 1
 
     def _delay_ms(self, action: dict[str, Any]) -> float:
         """One draw of a latency action's distribution (called under the lock: repeatable)."""

@@ -77,6 +77,7 @@ class RuntimeState:
         self.scenario: str | None = None  # the name of the scenario in force
         self.edits: list[str] = []  # notes of the control-call edits since it was put in force
         self.start_scenario: dict[str, Any] | None = None  # what a reset puts back (--scenario)
+        self.version = 0  # counts edits and resets: a state file's cue to write the state again
 
     def edit(self, *edits: Edit) -> None:
         """A control call: apply `edits` in order, noting each (the last EDITS_KEPT are kept).
@@ -85,6 +86,7 @@ class RuntimeState:
         if clock_set:
             self.scheduler.fire_due()  # outside the state lock: the fire lock comes first
         with self.lock:
+            self.version += 1  # first: an edit that fails half-way may have changed something
             for edit in edits:
                 edit.apply_to(self)
                 self.edits.append(edit.note)
@@ -101,6 +103,7 @@ class RuntimeState:
                 edit.apply_to(self)
             self.scenario = scenario
             self.edits.clear()
+            self.version += 1
 
     def timeline_for(self, model: str, quality: str) -> TimelineSpec:
         """The most specific timeline set for (model, quality), else the default one."""

@@ -71,6 +71,7 @@ class Settings:
     insecure_control: bool = False
     log_requests: str = "off"
     journal_size: int = 1000  # requests kept for /_mock/requests; 0: none
+    state: str | None = None  # the state file (docs/durable-state.md); None: memory only
 
     rate_limit_rps: float | None = None
     rate_limit_burst: int = 10

@@ -55,6 +55,8 @@ class Webhooks:
         self.log = DeliveryLog(store, settings.webhook_log_limit)
         self._held: list[str] = []  # event ids a reorder fault holds back
         self._epoch = 0  # resets so far; deliveries made before the last one are forgotten
+        # With a state file, a stop leaves waiting deliveries waiting: the next start sends them.
+        self.durable = False
         scheduler.add_settler(self._settler)
         events.subscribe(self._on_event)
 
@@ -89,6 +91,21 @@ class Webhooks:
         self._start(delivery, task.webhook_faults[0] if task.webhook_faults else None, event.at)
         self._save(delivery)
         self.log.trim()
+
+    def resume(self, delivery: Delivery) -> None:
+        """A delivery read back from a state file (state lock held): an ended one joins the log,
+        a waiting one is scheduled again at its time (at once if that has passed, or if its
+        attempt was in flight when the server died: at-least-once, with the same event id)."""
+        delivery.epoch = self._epoch
+        self.store.save_delivery(delivery)
+        at = delivery.next_attempt_at if delivery.next_attempt_at is not None else self.clock.now()
+        if delivery.state in ENDED:
+            self.log.ended(delivery.event_id)
+        elif delivery.state == DeliveryState.HELD:
+            self._held.append(delivery.event_id)
+            self.scheduler.schedule(at, lambda due: self._release(delivery.event_id))
+        else:
+            self._schedule(delivery, at)
 
     def _start(self, delivery: Delivery, fault: dict[str, Any] | None, at: float) -> None:
         """Schedule the first attempt, as a webhook-layer fault rule on the task bends it."""
@@ -182,6 +199,7 @@ class Webhooks:
         scheduled, and make a resend answer 500."""
         settings, started = self.settings, monotonic()
         try:
+            self.store.flush()  # what this callback reports is durable before it is told
             headers = callback_headers(
                 delivery,
                 number,
@@ -258,6 +276,8 @@ class Webhooks:
         """Let running attempts finish (bounded by the timeout), then report every delivery
         still waiting for a retry as abandoned, in the log and on stderr."""
         self.pool.shutdown(self.timeout + 1)
+        if self.durable:
+            return
         for delivery in self.store.deliveries():
             if delivery.state in (DeliveryState.PENDING, DeliveryState.HELD):
                 self._abandon(delivery, "the server stopped before the next attempt")

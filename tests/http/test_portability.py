@@ -11,6 +11,7 @@ import pytest
 
 from mock_server.server import MockServer
 from seedream_contracts.client import Client
+from seedream_contracts.redact import fingerprint
 
 Serve = Callable[..., tuple[MockServer, Client]]
 HEADER = "seedream-mock-portability"
@@ -43,6 +44,7 @@ def test_a_risky_request_is_answered_with_the_risks_named(serve: Serve) -> None:
         "null-field": 1,
     }
     assert {r["task_id"] for r in found["recent"]} == {task_id}
+    assert {r["key"] for r in found["recent"]} == {fingerprint("aio_your_api_key")}
     assert [r["param"] for r in found["recent"]] == ["model", "prompt", "seed", "quality"]
 
 

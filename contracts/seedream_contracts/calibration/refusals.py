@@ -22,20 +22,14 @@ from seedream_contracts.calibration.inputs import Known, attribute
 from seedream_contracts.calibration.report import Report
 from seedream_contracts.calibration.runs import CREATE_PATH, TASK_PREFIX
 from seedream_contracts.calibration.shapes import MISSING, Path, at, identifier, key_of, leaves
-from seedream_contracts.profiles.profile import ERROR_KINDS
+from seedream_contracts.profiles.profile import ERROR_KINDS, KIND_BY_DEFAULT_STATUS
 
+# By status alone, for the statuses whose kind needs no route context (400 and 404 do); 403 is
+# how some APIs answer a bad key.
 _BY_STATUS = {
-    401: "authentication",
-    403: "authentication",
-    402: "insufficient_credits",
-    405: "method_not_allowed",
-    410: "expired",
-    413: "too_large",
-    429: "rate_limit",
-    500: "server",
-    502: "upstream",
-    503: "upstream",
-    504: "upstream",
+    status: kind
+    for status, kind in {**KIND_BY_DEFAULT_STATUS, 403: "authentication"}.items()
+    if status not in (400, 404)
 }
 _TYPE_KEYS = ("type", "kind", "errortype", "code", "errorcode", "reason")
 

@@ -166,7 +166,7 @@ class Profile:
 
     def kind_for_status(self, status: int) -> str | None:
         """The error kind the *default* status `status` stands for (a fault rule's 503)."""
-        return _KIND_BY_DEFAULT_STATUS.get(status)
+        return KIND_BY_DEFAULT_STATUS.get(status)
 
     def wire_status(self, state: str) -> str:
         """The name this dialect gives an internal state."""
@@ -273,7 +273,8 @@ def _read(profile: Profile, document: Any, slots: Mapping[str, template.Slot]) -
     return TaskView(document, values, wire_name, state)
 
 
-_KIND_BY_DEFAULT_STATUS = {
+# The error kind each status of the default profile stands for.
+KIND_BY_DEFAULT_STATUS = {
     400: "invalid_request",
     401: "authentication",
     402: "insufficient_credits",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 from conftest import cli, get, serving, shipped_scenarios
@@ -83,7 +84,35 @@ def test_verify_passes_against_the_embedded_mock() -> None:
     assert "failed" not in done.stdout.splitlines()[-1]
 
 
-@pytest.mark.parametrize("command", ["serve", "verify", "openapi", "scenario", "version"])
+@pytest.mark.parametrize("name", ["default", "kie", "strict"])
+def test_every_shipped_profile_is_served_and_verified(name: str) -> None:
+    with serving("--profile", name) as served:
+        assert f"profile:     {name}" in served.banner
+        status, body = get(f"{served.url}/_mock/profile")
+        assert (status, body["name"]) == (200, name)
+    done = cli("verify", "--profile", name, "--", "-x", "-k", "not text_to_image and not edit_")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def test_a_profile_calibrated_against_the_installed_mock_is_served(tmp_path: Path) -> None:
+    learned = tmp_path / "learned.json"
+    with serving("--profile", "kie", "--clock", "scaled", "--speed", "50") as served:
+        done = cli(
+            "calibrate", "--target", served.url, "--api-key", "aio_smoke_test_key",
+            "--max-credits", "12", "--out", str(learned), "--report", str(tmp_path / "report"),
+        )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "aio_smoke_test_key" not in learned.read_text("utf-8")
+    assert json.loads(learned.read_text("utf-8"))["statuses"]["completed"] == "success"
+    assert (tmp_path / "report.md").is_file()
+    with serving("--profile", str(learned)) as again:
+        assert get(f"{again.url}/_mock/health")[1]["data"]["profile"] == "calibrated"
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["serve", "verify", "calibrate", "proxy", "profile", "openapi", "scenario", "version"],
+)
 def test_every_command_explains_itself(command: str) -> None:
     done = cli(command, "--help")
     assert done.returncode == 0, done.stderr
