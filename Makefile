@@ -7,7 +7,7 @@ ARGS ?=
 PRISM_VERSION := 5.16.0
 PRISM := .tools/node_modules/.bin/prism
 
-.PHONY: run test lint typecheck unit installed bench clean help
+.PHONY: run test lint typecheck unit installed bench screenshots clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -47,6 +47,9 @@ test: lint unit installed  ## lint, the whole suite, then the built wheel as use
 
 bench: $(VENV)/.installed-dev $(PRISM)  ## speed numbers vs Prism (wrk); writes bench/results/
 	$(BIN)/python bench/run.py $(ARGS)
+
+screenshots: $(VENV)/.installed-dev  ## refresh docs/images/inspector-*.png from the browser tests
+	SEEDREAM_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser
 
 clean:  ## remove the virtualenv and caches
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from common import GENERATIONS, TASKS
+from inspector import inspector_rows
 
 MB = 1_000_000  # the targets' MB: 10^6 bytes (the stricter reading; 80 MB = 76.3 MiB)
 RATIO_TARGETS = {"POST": 1.0, "GET": 1.5}  # ours req/s ≥ this × Prism's
@@ -258,7 +259,7 @@ def _pressure_rows(results: dict[str, Any]) -> list[Row]:
 def targets(results: dict[str, Any]) -> list[Row]:
     """Every figure of the issue with its target and whether it is met."""
     rows = _http_rows(results) + _state_rows(results)
-    return rows + _other_rows(results) + _pressure_rows(results)
+    return rows + _other_rows(results) + _pressure_rows(results) + inspector_rows(results)
 
 
 def _state_rows(results: dict[str, Any]) -> list[Row]:

@@ -24,6 +24,7 @@ from capacity import bench_callbacks, bench_memory, bench_reset
 from common import ROOT, BenchError
 from compare import HttpPlan, bench_http, bench_startup
 from deliveries import bench_webhooks, print_webhooks
+from inspector import bench_inspector
 from pressure import bench_fd_exhaustion, bench_slowloris
 from renders import bench_render
 from report import markdown, targets
@@ -43,6 +44,7 @@ PHASES = (
     "webhooks",
     "slowloris",
     "fds",
+    "inspector",
 )
 FULL = {
     "seconds": 10.0,
@@ -63,6 +65,9 @@ FULL = {
     "fd_limit": 256,
     "fd_sockets": 400,
     "fd_seconds": 3.0,
+    "inspector_seconds": 3.0,  # per round and condition (no page / one page)
+    "inspector_rounds": 4,
+    "inspector_tasks": 10_000,
 }
 SMOKE = {
     "seconds": 1.0,
@@ -83,6 +88,9 @@ SMOKE = {
     "fd_limit": 64,
     "fd_sockets": 100,
     "fd_seconds": 1.0,
+    "inspector_seconds": 0.5,
+    "inspector_rounds": 1,
+    "inspector_tasks": 200,
 }
 
 
@@ -191,6 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.trickle_connections, args.trickle_interval, args.trickle_seconds
             ),
             "fds": lambda: bench_fd_exhaustion(args.fd_limit, args.fd_sockets, args.fd_seconds),
+            "inspector": lambda: bench_inspector(
+                args.inspector_seconds, args.inspector_rounds, args.inspector_tasks, args.fill_limit
+            ),
         }
         for name in PHASES:
             if name not in args.phases:

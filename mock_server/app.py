@@ -18,6 +18,7 @@ from mock_server.api.requestlog import register_request_log
 from mock_server.control import Control
 from mock_server.core.clock import monotonic
 from mock_server.emulator import Emulator
+from mock_server.inspector import register_inspector
 from mock_server.settings.config import Settings
 
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, emulator: Emulator | None = Non
     app.register_blueprint(control_webhooks)
     app.register_blueprint(control_faults)
     app.register_blueprint(control_requests)
+    register_inspector(app, emulator)
     register_error_handlers(app)
     register_fault_hooks(app)
     register_request_log(app, settings.log_requests, settings.journal_size)

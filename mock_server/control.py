@@ -19,6 +19,7 @@ from mock_server.core.tasks import Status, TaskError
 from mock_server.core.validation import callback_url_pattern
 from mock_server.faults import scenarios
 from mock_server.faults.scenarios import ScenarioError
+from mock_server.inspection import Inspection
 from mock_server.runtime import edits
 from seedream_contracts.loader import first_error
 from seedream_contracts.profiles import Profile
@@ -39,6 +40,7 @@ class Control:
         self.mock = mock
         self.journal = mock.journal  # the requests journaled: its find() and clear() are levers
         self.risk_log = mock.risk_log  # portability risks: its summary() and clear()
+        self.inspection = Inspection(mock)  # what the inspector page reads (and nothing more)
 
     @classmethod
     def of(cls, mock: Emulator) -> Control:

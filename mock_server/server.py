@@ -20,6 +20,7 @@ from mock_server.core import documents
 from mock_server.core.errors import default_profile, wire_type
 from mock_server.emulator import Emulator
 from mock_server.httpd import HttpServer, Journal, Journals, Limits
+from mock_server.inspector import close_inspector
 from mock_server.settings.config import Settings
 from mock_server.settings.exposure import with_control_token
 from mock_server.state.barrier import committed
@@ -143,6 +144,7 @@ class MockServer:
         if self._stopping.is_set():
             return
         self._stopping.set()
+        close_inspector(self.app)  # a page's event stream must not hold the drain
         if self._server is not None:
             self._server.stop_soon()
 

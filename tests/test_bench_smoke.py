@@ -21,6 +21,7 @@ PHASES = {
     "webhooks",
     "slowloris",
     "fds",
+    "inspector",
 }
 
 

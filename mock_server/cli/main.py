@@ -71,6 +71,7 @@ def banner(server: MockServer) -> str:
             f"  clock:       {clock.mode}{speed}",
             f"  control API: {control}",
             *_control_access(server),
+            *_inspector(server),
             f"  scenario:    {server.emulator.runtime.scenario or 'none'}",
             f"  profile:     {mock.profile.name}",
             "Try it:",
@@ -94,6 +95,17 @@ def _control_access(server: MockServer) -> list[str]:
     if control_open_to_others(settings):
         return [f"{pad}WARNING: open to every host, no token (--insecure-control)"]
     return []
+
+
+def _inspector(server: MockServer) -> list[str]:
+    """Where the inspector page is; with a token, the address that lets a browser in once."""
+    if not server.settings.control:
+        return []
+    token = "<token>" if server.settings.control_token else None
+    if server.generated_token:
+        token = server.generated_token
+    suffix = f"?token={token}" if token else ""
+    return [f"  inspector:   {server.base_url}/_mock/ui{suffix}"]
 
 
 def _log_default() -> str:

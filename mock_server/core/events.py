@@ -38,6 +38,12 @@ class EventBus:
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Stop telling `subscriber` (a listener that comes and goes, like an open inspector
+        page, costs the producers nothing once it has left). A new list, not a removal: a
+        publish under way keeps iterating its own copy."""
+        self._subscribers = [s for s in self._subscribers if s != subscriber]
+
     def publish(self, event: Event) -> None:
         for subscriber in list(self._subscribers):
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 from importlib import metadata
 from pathlib import Path
 
@@ -56,6 +57,16 @@ def test_health_answers_with_the_control_api_disabled() -> None:
         assert status == 200, body
         assert body["data"]["ready"] is True
         assert get(f"{served.url}/_mock/clock")[0] == 404
+
+
+def test_the_inspector_page_is_served_from_the_wheel() -> None:
+    """Its templates and static files are package data: a wheel without them answers 500."""
+    with serving() as served:
+        assert f"inspector:   {served.url}/_mock/ui" in served.banner
+        for path in ("/_mock/ui", "/_mock/ui/faults", "/_mock/ui/static/inspector.js"):
+            with urllib.request.urlopen(served.url + path, timeout=10) as answer:
+                assert answer.status == 200, path
+                assert answer.read(), path
 
 
 def test_openapi_prints_a_document_of_both_routes() -> None:
