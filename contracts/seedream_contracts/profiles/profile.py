@@ -188,25 +188,35 @@ class Profile:
 
     def create_answer(self, task_id: str) -> Any:
         values = {"task_id": task_id, "status": self.statuses["on_create"]}
-        return template.render(self.document["answers"]["create"], values)
+        return self._renderers["create"](values, None)
 
     def task_answer(self, values: Mapping[str, Any]) -> Any:
         """`values` holds TASK_FIELDS by name; `status` is the internal state and timestamps are
         seconds since the epoch (None while unset)."""
-        return self._task(self.document["answers"]["task"], values)
+        return self._task(self._renderers["task"], values)
 
     def callback_body(self, values: Mapping[str, Any]) -> Any:
-        return self._task(self.callback_template, values)
+        return self._task(self._renderers["callback"], values)
 
-    def _task(self, shape: Any, values: Mapping[str, Any]) -> Any:
+    def _task(self, renderer: template.Renderer, values: Mapping[str, Any]) -> Any:
         state = str(values["status"])
         named = dict(values)
-        named["status"] = self.wire_status(state)
-        return template.render(shape, named, state)
+        named["status"] = self._wire[state]
+        return renderer(named, state)
 
     def error_answer(self, status: int, message: str, kind: str, param: str | None) -> Any:
         values = {"status": status, "message": message, "type": kind, "param": param}
-        return template.render(self.document["answers"]["error"], values)
+        return self._renderers["error"](values, None)
+
+    @cached_property
+    def _renderers(self) -> dict[str, template.Renderer]:
+        answers = self.document["answers"]
+        shapes = {**answers, "callback": self.callback_template}
+        return {name: template.compile_template(shape) for name, shape in shapes.items()}
+
+    @cached_property
+    def _wire(self) -> dict[str, Any]:
+        return {state: self.statuses[state] for state in STATES}
 
     # -- reading answers (clients) -------------------------------------------------------------
 

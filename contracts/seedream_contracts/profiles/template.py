@@ -15,8 +15,9 @@ the mock agree by construction on where `status` or the result URLs are.
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -84,27 +85,56 @@ def _formatted(value: Any, form: str | None) -> Any:
     return int(float(value))  # epoch_s
 
 
+Renderer = Callable[[Mapping[str, Any], "str | None"], Any]
+
+
 def render(template: Any, values: Mapping[str, Any], state: str | None = None) -> Any:
     """The answer `template` describes, filled with `values`, for a task in `state`."""
+    return compile_template(template)(values, state)
+
+
+def compile_template(template: Any) -> Renderer:
+    """`render` for one template, with the template's walk done once: every answer the mock
+    sends is rendered, so the per-answer work is only filling values in (a profile keeps one
+    renderer per answer template)."""
     if is_value(template):
-        return _formatted(values.get(template["$value"]), template.get("format"))
+        name, form = template["$value"], template.get("format")
+        if form is None:
+            return lambda values, state: values.get(name)
+        return lambda values, state: _formatted(values.get(name), form)
     if is_json(template):
-        text = json.dumps(render(template[JSON_STEP], values, state), separators=(",", ":"))
-        return text
+        inner = compile_template(template[JSON_STEP])
+        return lambda values, state: json.dumps(inner(values, state), separators=(",", ":"))
     if isinstance(template, dict):
-        out: dict[str, Any] = {}
-        for key, node in template.items():
-            if is_when(node):
-                if state in node["$when"]:
-                    out[key] = render(node["then"], values, state)
-                elif "else" in node:
-                    out[key] = node["else"]
-                continue
-            out[key] = render(node, values, state)
-        return out
+        return _compile_members(template)
     if isinstance(template, list):
-        return [render(item, values, state) for item in template]
-    return template
+        items = [compile_template(item) for item in template]
+        return lambda values, state: [item(values, state) for item in items]
+    return lambda values, state: template  # a JSON scalar: immutable
+
+
+_ABSENT = object()
+
+
+def _compile_members(template: dict[str, Any]) -> Renderer:
+    entries: list[tuple[str, frozenset[str] | None, Renderer, Any]] = []
+    for key, node in template.items():
+        if is_when(node):
+            then = compile_template(node["then"])
+            entries.append((key, frozenset(node["$when"]), then, node.get("else", _ABSENT)))
+        else:
+            entries.append((key, None, compile_template(node), _ABSENT))
+
+    def members(values: Mapping[str, Any], state: str | None) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key, states, part, otherwise in entries:
+            if states is None or state in states:
+                found[key] = part(values, state)
+            elif otherwise is not _ABSENT:
+                found[key] = copy.deepcopy(otherwise)  # a literal: never shared between answers
+        return found
+
+    return members
 
 
 def locate(template: Any) -> dict[str, Slot]:
