@@ -13,8 +13,6 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from PIL import Image
-
 from mock_server.core import documents
 from mock_server.core.clock import iso
 from mock_server.core.errors import NotFoundError
@@ -107,6 +105,8 @@ class Inspection:
             if found is not None:
                 self._thumbs.move_to_end(task_id)
                 return found
+        from PIL import Image  # only a page with thumbnails needs Pillow; serving starts without
+
         full = self.mock.result_file(task_id, 0).png  # 404 unless completed, 410 once expired
         with Image.open(io.BytesIO(full)) as image:
             image.thumbnail((THUMB_PIXELS, THUMB_PIXELS))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import threading
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mock_server.api.faults import decision_for
 from mock_server.api.recording import Recorder
@@ -24,8 +24,10 @@ from mock_server.inspector import close_inspector
 from mock_server.settings.config import Settings
 from mock_server.settings.exposure import with_control_token
 from mock_server.state.barrier import committed
-from mock_server.state.durable import DurableState
 from seedream_contracts.profiles import Profile
+
+if TYPE_CHECKING:
+    from mock_server.state.durable import DurableState
 
 
 def error_body(status: int, message: str, profile: Profile | None = None) -> bytes:
@@ -38,6 +40,16 @@ def error_body(status: int, message: str, profile: Profile | None = None) -> byt
     return documents.to_json_bytes(profile.error_answer(status, message, wire, None))
 
 
+def _durable(settings: Settings) -> DurableState | None:
+    """The state file's keeper, or None without --state; sqlite3 and the state machinery are
+    imported only when asked for (they are a few ms of every start otherwise)."""
+    if not settings.state:
+        return None
+    from mock_server.state.durable import DurableState
+
+    return DurableState(settings.state)
+
+
 class MockServer:
     """One emulator served over HTTP on `settings.host:settings.port` (port 0: a free one)."""
 
@@ -48,7 +60,7 @@ class MockServer:
         generated = self.settings.control_token != given.control_token
         self.generated_token = self.settings.control_token if generated else None
         # --state: the file is locked and checked before anything is built, then loaded.
-        self.durable = DurableState(self.settings.state) if self.settings.state else None
+        self.durable = _durable(self.settings)
         store = self.durable.store if self.durable else None
         self.emulator = Emulator(self.settings, store=store)
         if self.durable is not None:

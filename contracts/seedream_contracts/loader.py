@@ -7,11 +7,15 @@ import json
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, ValidationError
-from jsonschema.exceptions import best_match
-from referencing import Registry, Resource
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
+    from referencing import Registry
+
+# jsonschema (with referencing and attrs) is imported by the first compile, not with this
+# module: it is about a fifth of the mock's start-up, and a serving mock that is never sent an
+# invalid body never needs it (mock_server.core.validation accepts valid bodies without it).
 
 SCHEMA_NAMES = (
     "generation_request",
@@ -51,6 +55,8 @@ def load_schema(name: str) -> dict[str, Any]:
 
 @cache
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+
     # Schemas refer to each other by file name ("task.schema.json"); resolve those offline.
     resources_by_uri = []
     for name in SCHEMA_NAMES:
@@ -60,21 +66,30 @@ def _registry() -> Registry:
     return Registry().with_resources(resources_by_uri)
 
 
-def compile_schema(schema: dict[str, Any]) -> Draft202012Validator:
-    """Compile a (possibly adapted) contract schema against the shared registry."""
-    Draft202012Validator.check_schema(schema)
+def compile_schema(schema: dict[str, Any], check: bool = True) -> Draft202012Validator:
+    """Compile a (possibly adapted) contract schema against the shared registry. `check=False`
+    skips the meta-schema check (about 10 ms a schema) for schemas the test suite checks: the
+    shipped files and what the shipped profiles make of them (tests/unit/test_contract_examples)."""
+    from jsonschema import Draft202012Validator
+
+    if check:
+        Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, registry=_registry())
 
 
 @cache
 def validator(name: str) -> Draft202012Validator:
-    """The compiled validator for one contract schema; built on first use, then reused."""
-    return compile_schema(_raw(name))
+    """The compiled validator for one shipped contract schema; built on first use, then reused.
+    The files never change at run time and a test checks each against the meta-schema, so a
+    start-up does not pay for that check again."""
+    return compile_schema(_raw(name), check=False)
 
 
 def _narrow(error: ValidationError) -> ValidationError:
     """Descend from 'not valid under any of the given schemas' to the branch that was meant:
     the one whose `type` const names the instance's `type`, else the most relevant one."""
+    from jsonschema.exceptions import best_match
+
     while error.validator in ("oneOf", "anyOf") and error.context:
         branches: list[Any] = list(error.validator_value)  # type: ignore[arg-type]
         instance = error.instance
@@ -91,6 +106,8 @@ def _narrow(error: ValidationError) -> ValidationError:
 
 
 def _tagged(error: ValidationError, field: str, choices: list[str]) -> ValidationError:
+    from jsonschema import ValidationError
+
     instance: Any = error.instance
     found = ValidationError(
         f"{instance[field]!r} is not one of {', '.join(choices)}",
@@ -116,5 +133,7 @@ def explain(error: ValidationError) -> tuple[str, str]:
 
 def first_error(name: str, document: Any) -> tuple[str, str] | None:
     """The most relevant way `document` breaks schema `name`, explained; None if it conforms."""
+    from jsonschema.exceptions import best_match
+
     errors = list(validator(name).iter_errors(document))
     return explain(best_match(errors)) if errors else None

@@ -11,12 +11,11 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from seedream_contracts.calibration import Recorder, RecordingError, Report, learn, read_recordings
-from seedream_contracts.calibration.live import Budget, Session, calibrate
-from seedream_contracts.profiles import ProfileError, load_profile
+if TYPE_CHECKING:
+    from seedream_contracts.calibration import Report
 
 KEY_VARIABLE = "SEEDREAM_MOCK_API_KEY"
 COST = """\
@@ -103,6 +102,12 @@ def _error(message: str) -> int:
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `serve` builds this parser too, and the calibration
+    # machinery (http.client, the learner) is a fifth of its start-up when imported eagerly.
+    from seedream_contracts.calibration import Recorder, RecordingError, learn, read_recordings
+    from seedream_contracts.calibration.live import Budget, Session, calibrate
+    from seedream_contracts.profiles import ProfileError, load_profile
+
     problem = _problem(args)
     if problem is not None:
         return _error(problem)

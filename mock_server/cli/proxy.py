@@ -14,10 +14,6 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
-from mock_server.proxy import ProxyServer
-from seedream_contracts.calibration import Recorder
-from seedream_contracts.profiles import ProfileError, load_profile
-
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
@@ -43,6 +39,11 @@ def _error(message: str) -> int:
 
 
 def run_proxy(args: argparse.Namespace) -> int:
+    # Imported here: `serve` builds this parser too and never needs the proxy or the recorder.
+    from mock_server.proxy import ProxyServer
+    from seedream_contracts.calibration import Recorder
+    from seedream_contracts.profiles import ProfileError, load_profile
+
     parts = urlsplit(args.target)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return _error(f"--target {args.target!r}: not an http(s) URL (e.g. https://apiin.one)")

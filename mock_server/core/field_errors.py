@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
-
-from jsonschema import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from mock_server.core.errors import InvalidRequestError
 from seedream_contracts.profiles import Profile
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 FIELD_ORDER = ("prompt", "model", "aspect_ratio", "quality", "image_urls", "callback_url")
 MODEL_CHOICES = "seedream/4.5-text-to-image, seedream/4.5-edit or seedream-4-5"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from mock_server.state.errors import StateFileError as StateFileError  # re-exported
+
 SCHEMA_VERSION = 1
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -24,10 +26,6 @@ TABLES = (
     " doc TEXT NOT NULL, body BLOB NOT NULL)",
 )
 DATA_TABLES = ("tasks", "accounts", "entries", "deliveries")
-
-
-class StateFileError(RuntimeError):
-    """A state file this code must not use (and will not write): the message names it."""
 
 
 def check_file(path: Path) -> bool:

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from seedream_contracts.loader import SCHEMA_NAMES, load_schema, validator
+from seedream_contracts.loader import SCHEMA_NAMES, first_error, load_schema, validator
+from seedream_contracts.profiles import SHIPPED, load_profile
+from seedream_contracts.profiles.schemas import request_schema
 
 
 @cache
@@ -43,6 +45,19 @@ def test_example_is_judged_as_expected(name: str, data: Any, valid: bool) -> Non
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
 def test_schema_is_valid_draft_2020_12(name: str) -> None:
     Draft202012Validator.check_schema(load_schema(name))
+
+
+@pytest.mark.parametrize("profile", SHIPPED)
+def test_request_schema_of_each_shipped_profile_is_valid_draft_2020_12(profile: str) -> None:
+    # The server compiles it without this check at each start (seedream_contracts.loader).
+    Draft202012Validator.check_schema(request_schema(load_profile(profile)))
+    Draft202012Validator.check_schema(request_schema(load_profile(profile), 10))
+
+
+@pytest.mark.parametrize("profile", SHIPPED)
+def test_each_shipped_profile_conforms_to_the_profile_schema(profile: str) -> None:
+    # Loading a shipped profile skips this check (start-up time); this test is what makes that safe.
+    assert first_error("profile", load_profile(profile).document) is None
 
 
 @pytest.mark.parametrize("name", SCHEMA_NAMES)

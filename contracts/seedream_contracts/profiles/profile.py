@@ -98,10 +98,14 @@ class ErrorView:
 class Profile:
     """One dialect of the API: names, shapes, error kinds, input rules and timing."""
 
-    def __init__(self, document: Mapping[str, Any], origin: str = "<memory>") -> None:
+    def __init__(
+        self, document: Mapping[str, Any], origin: str = "<memory>", check: bool = True
+    ) -> None:
+        """`check=False` skips the schema check, for the shipped profiles only: they never change
+        at run time, a test checks each, and the check (jsonschema) was a fifth of start-up."""
         self.origin = origin
         self.document: dict[str, Any] = copy.deepcopy(dict(document))
-        problem = first_error("profile", self.document)
+        problem = first_error("profile", self.document) if check else None
         if problem is not None:
             raise ProfileError(f"profile {origin}: {problem[1]}")
         answers = self.document["answers"]
@@ -344,7 +348,7 @@ def load_profile(spec: str | Path | None = None) -> Profile:
     """A shipped profile by name (`default`, `kie`, `strict`), or a profile file by path."""
     spec = "default" if spec in (None, "") else spec
     if isinstance(spec, str) and spec in SHIPPED:
-        return Profile(_resolve(_shipped_document(spec), spec), spec)
+        return Profile(_resolve(_shipped_document(spec), spec), spec, check=False)
     path = Path(spec)
     if not path.is_file():
         raise ProfileError(

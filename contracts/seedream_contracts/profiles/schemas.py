@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
-
-from jsonschema import Draft202012Validator, ValidationError, validators
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from seedream_contracts.loader import load_schema
 from seedream_contracts.profiles import template
@@ -30,6 +29,9 @@ from seedream_contracts.profiles.fields import (
 )
 from seedream_contracts.profiles.profile import Profile
 
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
+
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -41,6 +43,8 @@ def _content_schema(
     try:
         decoded = json.loads(instance)
     except ValueError:
+        from jsonschema import ValidationError
+
         yield ValidationError(f"{instance[:60]!r} is not a JSON-encoded string")
         return
     for error in validator.descend(decoded, schema):
@@ -48,15 +52,21 @@ def _content_schema(
         yield error
 
 
-_Validator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, {"contentSchema": _content_schema}
-)
+@cache
+def _validator_class() -> Any:
+    """Draft 2020-12 plus `contentSchema`; built (and jsonschema imported) on first use, so a
+    serving mock that never checks an answer never imports jsonschema."""
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator, {"contentSchema": _content_schema}
+    )
 
 
 def compile_schema(schema: dict[str, Any]) -> Draft202012Validator:
     """A validator that also checks JSON-encoded strings against their `contentSchema`."""
-    Draft202012Validator.check_schema(schema)
-    compiled: Draft202012Validator = _Validator(schema)
+    _validator_class().check_schema(schema)
+    compiled: Draft202012Validator = _validator_class()(schema)
     return compiled
 
 
