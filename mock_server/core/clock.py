@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+# The API's timestamp format (ISO-8601 UTC, milliseconds, a 'Z'): the profiles' one writer.
+from seedream_contracts.profiles.template import iso as iso
+
 ClockMode = Literal["real", "scaled", "manual"]
 CLOCK_MODES: tuple[ClockMode, ...] = ("real", "scaled", "manual")
 
@@ -37,12 +40,6 @@ def wall_time() -> float:
 def monotonic() -> float:
     """Wall seconds for measuring durations (latencies, deadlines), never for domain time."""
     return time.monotonic()
-
-
-def iso(seconds: float) -> str:
-    """ISO-8601 UTC with millisecond precision and a 'Z', the API's timestamp format."""
-    moment = datetime.fromtimestamp(seconds, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def check_speed(speed: float) -> float:
