@@ -22,9 +22,11 @@ from typing import Any
 
 from capacity import bench_callbacks, bench_memory, bench_reset
 from common import ROOT, BenchError
-from compare import HttpPlan, bench_http, bench_startup
+from compare import bench_startup
 from deliveries import bench_webhooks, print_webhooks
+from http_phase import HttpPlan, bench_http
 from inspector import bench_inspector
+from machine import cpu_model, load_average
 from pressure import bench_fd_exhaustion, bench_slowloris
 from renders import bench_render
 from report import markdown, targets
@@ -47,8 +49,9 @@ PHASES = (
     "inspector",
 )
 FULL = {
-    "seconds": 10.0,
+    "seconds": 5.0,  # per run; 3 interleaved rounds per cell and server
     "warmup": 2.0,
+    "rounds": 3,
     "startups": 5,
     "reset_tasks": 10_000,
     "reset_runs": 3,
@@ -72,6 +75,7 @@ FULL = {
 SMOKE = {
     "seconds": 1.0,
     "warmup": 0.0,
+    "rounds": 1,
     "startups": 1,
     "reset_tasks": 200,
     "reset_runs": 1,
@@ -92,6 +96,19 @@ SMOKE = {
     "inspector_rounds": 1,
     "inspector_tasks": 200,
 }
+# --quick: every phase and figure of the full run, each smaller (about 3 minutes); the
+# targets are judged, but the committed results come from full runs.
+QUICK = {
+    **FULL,
+    "seconds": 3.0,
+    "warmup": 1.0,
+    "startups": 3,
+    "memory_tasks": 20_000,
+    "webhooks": 500,
+    "renders": 3,
+    "trickle_seconds": 5.0,
+    "inspector_rounds": 2,
+}
 
 
 def _log(message: str) -> None:
@@ -102,11 +119,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     add = parser.add_argument
     add("--smoke", action="store_true", help="tiny durations and counts: under ~30 s")
+    add("--quick", action="store_true", help="shorter cells and fewer tasks: about 3 minutes")
+    add("--rounds", type=int, help="interleaved rounds per HTTP cell (default 3; smoke 1)")
     add("--out", type=Path, default=DEFAULT_OUT, help="folder for latest.md and latest.json")
     add("--phases", default=",".join(PHASES), help=f"comma-separated subset of {PHASES}")
     add("--no-prism", action="store_true", help="measure seedream-mock only")
     add("--no-install", action="store_true", help="never apt-get install wrk")
-    add("--seconds", type=float, help="wrk -d per HTTP cell (default 10; smoke 1)")
+    add("--seconds", type=float, help="wrk -d per HTTP run (default 5; quick 3; smoke 1)")
     add("--warmup", type=float, help="wrk warm-up per cell, seconds (default 2; smoke 0)")
     add("--startups", type=int, help="cold starts of each server (default 5; smoke 1)")
     add("--reset-tasks", type=int, help="tasks present at reset (default 10000; smoke 200)")
@@ -124,14 +143,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--fd-sockets", type=int, help="idle sockets against it (default 400; smoke 100)")
     add("--fd-seconds", type=float, help="seconds its CPU is measured (default 3; smoke 1)")
     args = parser.parse_args(argv)
-    for name, value in (SMOKE if args.smoke else FULL).items():
+    for name, value in (SMOKE if args.smoke else QUICK if args.quick else FULL).items():
         if getattr(args, name, None) is None:
             setattr(args, name, value)
     args.phases = [p.strip() for p in args.phases.split(",") if p.strip()]
     unknown = set(args.phases) - set(PHASES)
     if unknown:
         parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
-    for name in ("startups", "reset_tasks", "reset_runs", "memory_tasks", "callback_tasks"):
+    for name in (
+        "startups",
+        "reset_tasks",
+        "reset_runs",
+        "memory_tasks",
+        "callback_tasks",
+        "rounds",
+    ):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     for name in (
@@ -168,9 +194,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: dict[str, Any] = {
         "meta": {
             "version": __version__,
-            "mode": "smoke" if args.smoke else "full",
+            "mode": "smoke" if args.smoke else "quick" if args.quick else "full",
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "cpus": os.cpu_count(),
+            "cpu_model": cpu_model(),
+            "load_average_start": load_average(),
             "python": platform.python_version(),
             "platform": platform.platform(terse=True),
             "load_tool": "wrk" if wrk else "python",
@@ -184,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results.update(dict.fromkeys(PHASES))
     with tempfile.TemporaryDirectory(prefix="seedream-bench-") as tmp:
         workdir = Path(tmp)
-        plan = HttpPlan(args.seconds, args.warmup, args.fallback_requests, prism, wrk)
+        plan = HttpPlan(args.seconds, args.warmup, args.fallback_requests, prism, wrk, args.rounds)
         phases: dict[str, Callable[[], Any]] = {
             "render": lambda: [asdict(r) for r in bench_render(args.renders)],
             "startup": lambda: bench_startup(args.startups, prism, workdir),
@@ -212,6 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except (BenchError, OSError, ValueError, KeyError, subprocess.SubprocessError) as exc:
                 results["errors"].append(f"{name}: {type(exc).__name__}: {exc}")
     results["meta"]["seconds"] = round(time.perf_counter() - began, 1)
+    results["meta"]["load_average_end"] = load_average()
     results["targets"] = targets(results)
     text = markdown(results)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ STDERR_KEEP = 50
 STOPPED_LINE = "seedream-mock stopped."  # the one stderr line of a clean shutdown
 BANNER = re.compile(r"^seedream-mock \S+ serving the Seedream 4\.5 API at (?P<url>http://\S+)$")
 PRISM = ROOT / ".tools" / "node_modules" / ".bin" / "prism"
+LEAN_SPEC = ROOT / "bench" / "specs" / "lean-openapi.yaml"
 
 
 def mock_command() -> list[str]:
@@ -260,21 +261,28 @@ class MockProcess(_Child):
 
 
 class PrismProcess(_Child):
-    """`prism mock <our openapi.json> -v error -h 127.0.0.1 -p P`, output to a log file; it runs
-    in its own process group, which `stop()` signals whole (node may fork helpers)."""
+    """`prism mock <document> -v error -h 127.0.0.1 -p P`, output to a log file; it runs in its
+    own process group, which `stop()` signals whole (node may fork helpers). The document is
+    our own OpenAPI document ("project spec"), or with `lean=True` the hand-written
+    bench/specs/lean-openapi.yaml a user comparing tools might write ("lean spec")."""
 
     name = "Prism"
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, lean: bool = False) -> None:
         super().__init__()
         self.workdir = workdir
-        self.log_path = workdir / "prism.log"
+        self.lean = lean
+        self.log_path = workdir / ("prism-lean.log" if lean else "prism.log")
         self._log: IO[bytes] | None = None
 
     def start(self) -> Self:
         self.port = free_port()
-        document = self.workdir / "openapi.json"
-        document.write_text(openapi.render(f"http://{HOST}:{self.port}"), "utf-8")
+        if self.lean:
+            document = self.workdir / LEAN_SPEC.name
+            document.write_text(LEAN_SPEC.read_text("utf-8"), "utf-8")
+        else:
+            document = self.workdir / "openapi.json"
+            document.write_text(openapi.render(f"http://{HOST}:{self.port}"), "utf-8")
         command = [str(PRISM), "mock", str(document), "-v", "error"]
         self._log = self.log_path.open("ab")
         self.spawned_at = time.perf_counter()
