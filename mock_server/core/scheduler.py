@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 
 from mock_server.core.clock import Clock
+from mock_server.core.janitor import discard
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +77,8 @@ class Scheduler:
     def clear(self) -> None:
         """Drop every pending event (reset)."""
         with self._heap_cond:
-            self._heap.clear()
-            self._live.clear()
-            self._cancelled.clear()
+            discard(self._heap, self._live, self._cancelled)  # freed off this thread
+            self._heap, self._live, self._cancelled = [], set(), set()
             self._heap_cond.notify_all()
 
     def pending(self) -> int:

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
+from mock_server.core.janitor import discard
 from mock_server.core.tasks import Task
 
 if TYPE_CHECKING:
@@ -90,6 +91,5 @@ class MemoryStore:
         """Make every change so far durable (a callback is about to report one); memory: no-op."""
 
     def clear(self) -> None:
-        self._tasks.clear()
-        self._accounts.clear()
-        self._deliveries.clear()
+        discard(self._tasks, self._accounts, self._deliveries)  # freed off this thread
+        self._tasks, self._accounts, self._deliveries = OrderedDict(), {}, OrderedDict()
