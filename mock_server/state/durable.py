@@ -21,6 +21,7 @@ from typing import Any
 
 from mock_server.emulator import Emulator
 from mock_server.state import resume, schema, snapshot
+from mock_server.state.journaled import JournalFile
 from mock_server.state.lockfile import StateLock
 from mock_server.state.store import SqliteStore
 
@@ -43,6 +44,7 @@ class DurableState:
         self.store = SqliteStore()
         self._emulator: Emulator | None = None
         self._written: dict[str, Any] = {}  # per meta document: what was written last
+        self._journal = JournalFile()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -51,6 +53,7 @@ class DurableState:
         with emulator.lock:
             if self.resumed:
                 resume.load(self.db, emulator, self.store)
+                self._journal.load(self.db, emulator.journal, emulator.risk_log)
             self.store.recording = True
             if not self.resumed:
                 self.store.mark_all()  # the configured keys, seeded already
@@ -71,11 +74,14 @@ class DurableState:
             return
         with emulator.lock:
             meta = self._changed_meta(emulator)
-            if not meta and not self.store.dirty:
+            journal = self._journal.pending(emulator.journal, emulator.risk_log)
+            if not meta and not self.store.dirty and not journal:
                 return
             try:
                 self.db.execute("BEGIN IMMEDIATE")
                 self.store.write(self.db)
+                if journal:
+                    self._journal.write(self.db, emulator.journal, emulator.risk_log)
                 for name, doc in meta.items():
                     self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, doc))
                 self.db.execute("COMMIT")
