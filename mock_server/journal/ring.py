@@ -73,9 +73,14 @@ class RequestJournal:
     def after(self, seq: int) -> tuple[list[tuple[int, Recorded]], int]:
         """For a state file: the entries newer than `seq`, and the oldest seq still kept (the
         next one to be handed out when none is), so rows older than that can go."""
+        newer: list[tuple[int, Recorded]] = []
         with self._lock:
-            newer = [item for item in self._entries if item[0] > seq]
+            for item in reversed(self._entries):  # newest first: stop at the first written
+                if item[0] <= seq:
+                    break
+                newer.append(item)
             oldest = self._entries[0][0] if self._entries else self._last + 1
+        newer.reverse()
         return newer, oldest
 
     def restore(self, entries: list[tuple[int, Recorded]], last: int) -> None:
