@@ -274,3 +274,28 @@ class Emulator:
             self.transition(task_id, Status.COMPLETED, self.clock.now())
         # Like a clock advance: the callback this ending starts is made before we return.
         self.scheduler.advance_to(self.clock.now())
+
+    # -- a state file's view (mock_server/state/) -----------------------------------------------
+
+    def id_positions(self) -> dict[str, tuple[int, int]]:
+        """Where the task and event id streams stand, so ids never repeat after a resume."""
+        return {"task": self._task_ids.position(), "event": self._event_ids.position()}
+
+    def restore_ids(self, positions: dict[str, Any]) -> None:
+        self._task_ids.restore(*positions["task"])
+        self._event_ids.restore(*positions["event"])
+
+    def adopt(self, task: Task) -> None:
+        """A task read back from a state file (already in the store): a finished one queues for
+        eviction; a live one gets its next transition at the moment it was due (stalled ones
+        wait for a forced ending)."""
+        if task.terminal:
+            self._finished.append(task.task_id)
+        elif task.timeline.stall_in == task.status:
+            return
+        elif task.status == Status.PENDING:
+            at = task.created_at + task.timeline.pending_seconds
+            self._schedule(task, at, Status.PROCESSING)
+        else:
+            due = (task.processing_at or task.updated_at) + task.timeline.processing_seconds
+            self._schedule(task, due, Status.COMPLETED)

@@ -4,7 +4,9 @@ server; `/_mock/reset` empties it; a manual clock resumes at its reading."""
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import time
 from pathlib import Path
 
 from cli_support import _launch, _request, _run, _serving, _submit
@@ -126,3 +128,38 @@ def test_a_manual_clock_resumes_at_its_reading_with_its_tasks(tmp_path: Path) ->
         assert task["data"]["status"] == "processing"
         _, ledger = _request(again.port, "GET", "/_mock/keys/aio_your_api_key", key=None)
         assert (ledger["data"]["held"], ledger["data"]["available"]) == (12, 1188)
+
+
+def _journal(port: int) -> list[dict[str, object]]:
+    status, answer = _request(port, "GET", "/_mock/requests")
+    assert status == 200, answer
+    entries: list[dict[str, object]] = answer["data"]
+    return entries
+
+
+def test_the_request_journal_and_the_portability_log_survive_a_kill(tmp_path: Path) -> None:
+    state = tmp_path / "mock.db"
+    with _serving("--port", "0", "--state", str(state)) as served:
+        _submit(served.port)
+        body = {"prompt": "no model sent", "seed": 1}
+        assert _request(served.port, "POST", "/api/v1/images/generations", body)[0] == 200
+        before = _journal(served.port)
+        risks = _request(served.port, "GET", "/_mock/portability")[1]["data"]
+        deadline = time.monotonic() + 5  # the journal is written by the next commit (≤ 20 ms)
+        while _count(state, "journal") < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        served.proc.send_signal(signal.SIGKILL)
+        served.proc.wait(timeout=10)
+    with _serving("--port", "0", "--state", str(state)) as again:
+        after = _journal(again.port)
+        assert [(e["seq"], e["path"], e["status"], e["key"]) for e in after] == [
+            (e["seq"], e["path"], e["status"], e["key"]) for e in before
+        ]
+        assert after[0]["body"] == before[0]["body"]
+        assert _request(again.port, "GET", "/_mock/portability")[1]["data"] == risks
+        _submit(again.port)
+        assert _journal(again.port)[0]["seq"] == 3  # seq goes on, never reused
+        assert _request(again.port, "POST", "/_mock/reset")[0] == 200
+    with _serving("--port", "0", "--state", str(state)) as reset:
+        assert _journal(reset.port) == []
+        assert _request(reset.port, "GET", "/_mock/portability")[1]["data"]["counts"] == {}

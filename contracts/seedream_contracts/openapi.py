@@ -16,7 +16,8 @@ import json
 from typing import Any
 
 from seedream_contracts.profiles import Profile, load_profile
-from seedream_contracts.profiles.schemas import ANSWER_SCHEMAS, request_schema
+from seedream_contracts.profiles.requests import request_schema
+from seedream_contracts.profiles.schemas import ANSWER_SCHEMAS
 
 VERSION = "0.1.0"
 PUBLIC_SCHEMAS = ("generation_request", "create_response", "task", "error", "callback")

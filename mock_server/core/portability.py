@@ -116,6 +116,7 @@ class RiskLog:
         self._recent: deque[dict[str, Any]] = deque(maxlen=limit)
         self._counts: Counter[str] = Counter()
         self._lock = Lock()
+        self.version = 0  # changes at each add and clear: a state file writes it when it moved
         if events is not None:  # a reset forgets them, as it forgets the tasks
             events.subscribe(self._on_event)
 
@@ -125,6 +126,7 @@ class RiskLog:
 
     def add(self, found: Iterable[Risk], at: str, key: str, task_id: str | None) -> None:
         with self._lock:
+            self.version += 1
             for risk in found:
                 self._counts[risk.code] += 1
                 self._recent.append(
@@ -140,8 +142,16 @@ class RiskLog:
 
     def clear(self) -> None:
         with self._lock:
+            self.version += 1
             self._recent.clear()
             self._counts.clear()
+
+    def restore(self, summary: dict[str, Any]) -> None:
+        """After a restart: what `summary` said before it."""
+        with self._lock:
+            self._counts = Counter(summary.get("counts", {}))
+            self._recent.clear()
+            self._recent.extend(summary.get("recent", []))
 
     def summary(self) -> dict[str, Any]:
         with self._lock:

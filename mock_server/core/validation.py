@@ -25,7 +25,7 @@ from mock_server.core.portability import Risk, risks
 from mock_server.core.tasks import EDIT, TEXT_TO_IMAGE, TaskInput
 from seedream_contracts.loader import compile_schema
 from seedream_contracts.profiles import Profile, load_profile
-from seedream_contracts.profiles.schemas import request_schema
+from seedream_contracts.profiles.requests import request_schema
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator

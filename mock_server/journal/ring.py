@@ -32,6 +32,7 @@ class RequestJournal:
         self.size = size
         self._entries: deque[tuple[int, Recorded]] = deque(maxlen=max(size, 1))
         self._seq = itertools.count(1)  # never reused, across clears too: `since` stays valid
+        self._last = 0  # the newest seq handed out
         self._lock = threading.Lock()
         self._events = events
         events.subscribe(self._on_event)
@@ -44,7 +45,7 @@ class RequestJournal:
         """Keep `entry` (the oldest goes when full); its seq. Publishes `request.recorded`
         outside any lock, on the thread that served the request: listeners must be quick."""
         with self._lock:
-            seq = next(self._seq)
+            seq = self._last = next(self._seq)
             self._entries.append((seq, entry))
         self._events.publish(Event(RECORDED, entry.at, None, entry.task_id, {"seq": seq}))
         return seq
@@ -68,6 +69,27 @@ class RequestJournal:
         found = [(seq, e) for seq, e in reversed(kept) if query.matches(seq, e)]
         shown = page(found, lambda item: str(item[0]), limit, before)
         return [document(seq, entry) for seq, entry in shown]
+
+    def after(self, seq: int) -> tuple[list[tuple[int, Recorded]], int]:
+        """For a state file: the entries newer than `seq`, and the oldest seq still kept (the
+        next one to be handed out when none is), so rows older than that can go."""
+        newer: list[tuple[int, Recorded]] = []
+        with self._lock:
+            for item in reversed(self._entries):  # newest first: stop at the first written
+                if item[0] <= seq:
+                    break
+                newer.append(item)
+            oldest = self._entries[0][0] if self._entries else self._last + 1
+        newer.reverse()
+        return newer, oldest
+
+    def restore(self, entries: list[tuple[int, Recorded]], last: int) -> None:
+        """After a restart: the kept entries back, and seq going on from `last`."""
+        with self._lock:
+            self._entries.clear()
+            self._entries.extend(entries[-self.size :] if self.enabled else [])
+            self._last = max(last, self._last)
+            self._seq = itertools.count(self._last + 1)
 
     def _check(self) -> None:
         if not self.enabled:

@@ -16,15 +16,19 @@ import contextlib
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mock_server.core.clock import monotonic
 from mock_server.emulator import Emulator
 from mock_server.state import resume, schema, snapshot
+from mock_server.state.journaled import JournalFile
 from mock_server.state.lockfile import StateLock
 from mock_server.state.store import SqliteStore
 
 FLUSH_INTERVAL = 0.02  # seconds: the longest an unreported change waits for its commit
+JOURNAL_INTERVAL = 0.5  # seconds between the journal's commits: bigger batches, fewer commits
 log = logging.getLogger(__name__)
 
 
@@ -43,6 +47,8 @@ class DurableState:
         self.store = SqliteStore()
         self._emulator: Emulator | None = None
         self._written: dict[str, Any] = {}  # per meta document: what was written last
+        self._journal = JournalFile()
+        self._db_lock = threading.Lock()  # one transaction at a time; taken after the state lock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -51,6 +57,7 @@ class DurableState:
         with emulator.lock:
             if self.resumed:
                 resume.load(self.db, emulator, self.store)
+                self._journal.load(self.db, emulator.journal, emulator.risk_log)
             self.store.recording = True
             if not self.resumed:
                 self.store.mark_all()  # the configured keys, seeded already
@@ -65,7 +72,8 @@ class DurableState:
         self._thread.start()
 
     def flush(self) -> None:
-        """Commit every change noted so far (nothing to do: returns at once)."""
+        """Commit every change noted so far (nothing to do: returns at once): what an answer
+        or a callback is about to report."""
         emulator = self._emulator
         if emulator is None:
             return
@@ -73,19 +81,38 @@ class DurableState:
             meta = self._changed_meta(emulator)
             if not meta and not self.store.dirty:
                 return
-            try:
-                self.db.execute("BEGIN IMMEDIATE")
-                self.store.write(self.db)
-                for name, doc in meta.items():
-                    self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, doc))
-                self.db.execute("COMMIT")
-            except sqlite3.Error:
-                if self.db.in_transaction:
-                    self.db.execute("ROLLBACK")
-                self.store.mark_all()  # the notes are gone: the next commit writes everything
-                self._written.clear()
-                log.exception("seedream-mock: cannot write the state file %s", self.path)
-                raise
+            with self._db_lock:
+                self._transaction(lambda: self._write(meta))
+
+    def _write(self, meta: dict[str, str]) -> None:
+        self.store.write(self.db)
+        for name, doc in meta.items():
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, doc))
+
+    def _flush_journal(self) -> None:
+        """The journal and the portability log are no answer anyone was told: the background
+        commit writes them, outside the state lock, so no request waits on their rows."""
+        emulator = self._emulator
+        if emulator is None or not self._journal.pending(emulator.journal, emulator.risk_log):
+            return
+        with self._db_lock:
+            self._transaction(
+                lambda: self._journal.write(self.db, emulator.journal, emulator.risk_log)
+            )
+
+    def _transaction(self, write: Callable[[], None]) -> None:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            write()
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            self.store.mark_all()  # the notes are gone: the next commit writes everything
+            self._written.clear()
+            self._journal.forget()
+            log.exception("seedream-mock: cannot write the state file %s", self.path)
+            raise
 
     def _changed_meta(self, emulator: Emulator) -> dict[str, str]:
         changed: dict[str, str] = {}
@@ -102,9 +129,13 @@ class DurableState:
         return changed
 
     def _run(self) -> None:
+        journal_due = monotonic() + JOURNAL_INTERVAL
         while not self._stop.wait(FLUSH_INTERVAL):
             with contextlib.suppress(sqlite3.Error):  # logged by flush; tried again next time
                 self.flush()
+                if monotonic() >= journal_due:
+                    journal_due = monotonic() + JOURNAL_INTERVAL
+                    self._flush_journal()
 
     def close(self) -> None:
         """Last commit, then let the file go (its lock with it)."""
@@ -114,6 +145,7 @@ class DurableState:
             self._thread = None
         try:
             self.flush()
+            self._flush_journal()
         finally:
             self._emulator = None
             self.db.close()

@@ -16,7 +16,6 @@ from typing import Any, cast
 from mock_server.billing.credits import Entry, Ledger
 from mock_server.billing.keys import Account
 from mock_server.core.clock import ClockMode, wall_time
-from mock_server.core.tasks import Status, Task
 from mock_server.emulator import Emulator
 from mock_server.state import codec
 from mock_server.state.snapshot import restore_runtime
@@ -31,9 +30,7 @@ def load(db: sqlite3.Connection, emulator: Emulator, store: SqliteStore) -> None
     if "clock" in meta:
         _clock(emulator, json.loads(meta["clock"]))
     if "ids" in meta:
-        ids = json.loads(meta["ids"])
-        emulator._task_ids.restore(*ids["task"])
-        emulator._event_ids.restore(*ids["event"])
+        emulator.restore_ids(json.loads(meta["ids"]))
     if "runtime" in meta:
         restore_runtime(emulator, json.loads(meta["runtime"]))
     _accounts(db, store)
@@ -75,24 +72,19 @@ def _accounts(db: sqlite3.Connection, store: SqliteStore) -> None:
 
 
 def _tasks(db: sqlite3.Connection, emulator: Emulator, store: SqliteStore) -> dict[str, int]:
-    """Every task back in its order; the live ones scheduled on. Returns running tasks per key."""
-    finished: list[Task] = []
-    running: Counter[str] = Counter()
-    for task_id, doc in db.execute("SELECT id, doc FROM tasks ORDER BY rowid"):
-        task = codec.task_from(task_id, doc)
+    """Every task back in its order, each adopted by the emulator (the live ones scheduled on,
+    the finished ones queued for eviction in the order they ended). Returns running tasks per
+    key."""
+    tasks = [codec.task_from(task_id, doc) for task_id, doc in db.execute(
+        "SELECT id, doc FROM tasks ORDER BY rowid"
+    )]  # fmt: skip
+    running: Counter[str] = Counter(task.key for task in tasks if not task.terminal)
+    for task in tasks:
         store.save_task(task)
-        if task.terminal:
-            finished.append(task)
-            continue
-        running[task.key] += 1
-        if task.timeline.stall_in == task.status:
-            continue  # stalled: only a forced ending moves it
-        if task.status == Status.PENDING:
-            emulator._schedule(task, task.created_at + task.timeline.pending_seconds,
-                               Status.PROCESSING)  # fmt: skip
-        else:
-            due = (task.processing_at or task.updated_at) + task.timeline.processing_seconds
-            emulator._schedule(task, due, Status.COMPLETED)
-    finished.sort(key=lambda task: task.completed_at or task.updated_at)
-    emulator._finished.extend(task.task_id for task in finished)
+    ended = sorted(
+        (task for task in tasks if task.terminal),
+        key=lambda task: task.completed_at or task.updated_at,
+    )
+    for task in [*ended, *(task for task in tasks if not task.terminal)]:
+        emulator.adopt(task)
     return dict(running)

@@ -24,8 +24,11 @@ TABLES = (
     " PRIMARY KEY (key, seq))",
     "CREATE TABLE IF NOT EXISTS deliveries (event_id TEXT PRIMARY KEY, state TEXT NOT NULL,"
     " doc TEXT NOT NULL, body BLOB NOT NULL)",
+    # The request journal's ring (state/journaled.py): the entry, its two bodies.
+    "CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, doc TEXT NOT NULL,"
+    " body BLOB NOT NULL, answer BLOB NOT NULL)",
 )
-DATA_TABLES = ("tasks", "accounts", "entries", "deliveries")
+DATA_TABLES = ("tasks", "accounts", "entries", "deliveries", "journal")
 
 
 def check_file(path: Path) -> bool:

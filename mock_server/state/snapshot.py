@@ -34,12 +34,7 @@ def clock_doc(emulator: Emulator) -> tuple[Any, str]:
 
 
 def ids_doc(emulator: Emulator) -> str:
-    return json.dumps(
-        {
-            "task": emulator._task_ids.position(),
-            "event": emulator._event_ids.position(),
-        }
-    )
+    return json.dumps(emulator.id_positions())
 
 
 def runtime_version(emulator: Emulator) -> tuple[int, int]:

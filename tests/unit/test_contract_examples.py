@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 
 from seedream_contracts.loader import SCHEMA_NAMES, first_error, load_schema, validator
 from seedream_contracts.profiles import SHIPPED, load_profile
-from seedream_contracts.profiles.schemas import request_schema
+from seedream_contracts.profiles.requests import request_schema
 
 
 @cache

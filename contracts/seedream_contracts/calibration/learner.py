@@ -22,7 +22,8 @@ from seedream_contracts.calibration.rules import input_rules
 from seedream_contracts.calibration.runs import TaskRun, create_status, state, task_runs
 from seedream_contracts.calibration.shapes import at
 from seedream_contracts.calibration.timing import timing
-from seedream_contracts.profiles.profile import Profile, load_profile
+from seedream_contracts.profiles.loading import load_profile
+from seedream_contracts.profiles.profile import Profile
 
 PRICE = 12  # credits per successful image, published
 

@@ -12,22 +12,19 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from seedream_contracts.loader import first_error, fixture
+from seedream_contracts.loader import first_error
 from seedream_contracts.profiles import template
 from seedream_contracts.profiles.fields import (
     CREATE_FIELDS,
     ERROR_FIELDS,
     STATES,
     TASK_FIELDS,
-    TIMES,
 )
+from seedream_contracts.profiles.views import ErrorView, TaskView, read_task, value_at
 
-SHIPPED = ("default", "kie", "strict")
 ERROR_KINDS = (
     "validation",
     "invalid_request",
@@ -41,58 +38,10 @@ ERROR_KINDS = (
     "server",
     "upstream",
 )
-# Sections merged key by key under "extends"; the answers and the callback body replace whole.
-_MERGED = ("statuses", "errors", "input", "timing", "sources")
 
 
 class ProfileError(ValueError):
     """A profile that cannot be used, with a sentence saying where and why."""
-
-
-@dataclass(frozen=True)
-class TaskView:
-    """A task answer read through a profile: the values it holds, under their own names."""
-
-    document: Any
-    values: dict[str, Any] = field(default_factory=dict)
-    status_name: Any = None
-    status: str | None = None  # pending/processing/completed/failed; None: an unknown name
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return self.values.get(name, default)
-
-    def has(self, name: str) -> bool:
-        return name in self.values
-
-    @property
-    def task_id(self) -> str | None:
-        value = self.values.get("task_id")
-        return value if isinstance(value, str) else None
-
-    @property
-    def result_urls(self) -> list[str]:
-        """The result URLs wherever the dialect puts them (a list or one string)."""
-        urls = self.values.get("result.image_urls")
-        if isinstance(urls, list):
-            return [u for u in urls if isinstance(u, str)]
-        one = self.values.get("result.image_url")
-        return [one] if isinstance(one, str) else []
-
-    @property
-    def ended(self) -> bool:
-        return self.status in ("completed", "failed")
-
-
-@dataclass(frozen=True)
-class ErrorView:
-    """An error answer read through a profile."""
-
-    document: Any
-    status: Any = None
-    message: Any = None
-    type: Any = None
-    param: Any = None
-    has_param: bool = False
 
 
 class Profile:
@@ -233,15 +182,15 @@ class Profile:
         return template.locate(self.callback_template)
 
     def read_task(self, document: Any) -> TaskView:
-        return _read(self, document, self.task_slots)
+        return read_task(document, self.task_slots, self.state_of)
 
     def read_callback(self, document: Any) -> TaskView:
-        return _read(self, document, self.callback_slots)
+        return read_task(document, self.callback_slots, self.state_of)
 
     def read_created(self, document: Any) -> tuple[str | None, Any]:
         """(task id, status name) of a create answer; None/None where they are missing."""
         slots = template.locate(self.document["answers"]["create"])
-        found = {name: _value(document, slot) for name, slot in slots.items()}
+        found = {name: value_at(document, slot) for name, slot in slots.items()}
         task_id = found.get("task_id")
         return (task_id if isinstance(task_id, str) else None), found.get("status")
 
@@ -263,31 +212,6 @@ class Profile:
         )
 
 
-def _value(document: Any, slot: template.Slot) -> Any:
-    try:
-        return template.follow(document, slot.path)
-    except KeyError:
-        return None
-
-
-def _read(profile: Profile, document: Any, slots: Mapping[str, template.Slot]) -> TaskView:
-    values: dict[str, Any] = {}
-    for name, slot in slots.items():
-        try:
-            raw = template.follow(document, slot.path)
-        except KeyError:
-            continue
-        if name in TIMES:
-            raw = template.parse_time(raw, slot.format) if raw is not None else None
-        values[name] = raw
-    wire_name = values.get("status")
-    state = profile.state_of(wire_name)
-    if state is not None:
-        values["status"] = state
-    return TaskView(document, values, wire_name, state)
-
-
-# The error kind each status of the default profile stands for.
 KIND_BY_DEFAULT_STATUS = {
     400: "invalid_request",
     401: "authentication",
@@ -302,62 +226,3 @@ KIND_BY_DEFAULT_STATUS = {
     503: "upstream",
     504: "upstream",
 }
-
-
-def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in over.items():
-        if key == "extends":
-            continue
-        if key in _MERGED and isinstance(value, dict):
-            merged[key] = {**merged.get(key, {}), **value}
-        elif key == "answers" and isinstance(value, dict):
-            merged["answers"] = {**merged.get("answers", {}), **value}
-        elif key == "callback" and isinstance(value, dict):
-            callback = dict(merged.get("callback", {}))
-            if "headers" in value:
-                callback["headers"] = {**callback.get("headers", {}), **value["headers"]}
-            if "body" in value:
-                callback["body"] = value["body"]
-            merged["callback"] = callback
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def _shipped_document(name: str) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(fixture("profiles", f"{name}.json").read_text("utf-8"))
-    return document
-
-
-def _resolve(document: dict[str, Any], origin: str, depth: int = 0) -> dict[str, Any]:
-    parent = document.get("extends")
-    if parent is None:
-        return document
-    if depth > 4:
-        raise ProfileError(f"profile {origin}: `extends` goes more than 4 profiles deep")
-    if parent not in SHIPPED:
-        raise ProfileError(
-            f"profile {origin}: extends {parent!r}; a profile can extend {', '.join(SHIPPED)}"
-        )
-    base = _resolve(_shipped_document(parent), parent, depth + 1)
-    return _merge(base, document)
-
-
-def load_profile(spec: str | Path | None = None) -> Profile:
-    """A shipped profile by name (`default`, `kie`, `strict`), or a profile file by path."""
-    spec = "default" if spec in (None, "") else spec
-    if isinstance(spec, str) and spec in SHIPPED:
-        return Profile(_resolve(_shipped_document(spec), spec), spec, check=False)
-    path = Path(spec)
-    if not path.is_file():
-        raise ProfileError(
-            f"no profile {str(spec)!r}: give one of {', '.join(SHIPPED)} or a profile file's path"
-        )
-    try:
-        document = json.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ProfileError(f"profile {path}: not readable JSON ({exc})") from None
-    if not isinstance(document, dict):
-        raise ProfileError(f"profile {path}: must be a JSON object")
-    return Profile(_resolve(document, str(path)), str(path))

@@ -14,7 +14,7 @@ import pytest
 from seedream_contracts.client import Client
 from seedream_contracts.loader import compile_schema
 from seedream_contracts.profiles import Profile
-from seedream_contracts.profiles.schemas import request_schema
+from seedream_contracts.profiles.requests import request_schema
 from seedream_contracts.suite._data import EDIT_MODEL, TEXT_MODEL, fit
 from seedream_contracts.suite._expect import refused, run_to_end, submit
 from seedream_contracts.suite._run import Budget

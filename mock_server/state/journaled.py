@@ -1,0 +1,118 @@
+"""The request journal and the portability log in the state file, so a restart keeps what the
+inspector and `assert_requested` show (docs/durable-state.md).
+
+Neither is an answer a client was told, so neither holds up an answer: the background thread
+writes them every JOURNAL_INTERVAL (0.5 s) in one transaction, outside the state lock; a commit
+per request cost a third of GET throughput, a batch every half second a few per cent. The file
+mirrors the ring: rows newer than the last written are added, rows older than the ring's oldest
+are deleted, so a reset (which empties the ring) empties the table and the file stays as bounded
+as memory.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from mock_server.core.portability import RiskLog
+from mock_server.journal.records import Recorded
+from mock_server.journal.ring import RequestJournal
+
+
+class JournalFile:
+    """What of the journal has been written; writes the rest inside the open transaction."""
+
+    def __init__(self) -> None:
+        self.written = 0  # the newest seq in the file
+        self.kept_from = 0  # rows below this seq are gone from the file
+        self.risks_version = -1
+
+    def forget(self) -> None:
+        """A failed commit: write the whole ring again next time."""
+        self.written, self.kept_from, self.risks_version = 0, 0, -1
+
+    def pending(self, journal: RequestJournal, risks: RiskLog) -> bool:
+        newer, oldest = journal.after(self.written)
+        return bool(newer) or oldest != self.kept_from or risks.version != self.risks_version
+
+    def write(self, db: sqlite3.Connection, journal: RequestJournal, risks: RiskLog) -> None:
+        newer, oldest = journal.after(self.written)
+        db.executemany(
+            "INSERT OR REPLACE INTO journal VALUES (?, ?, ?, ?)",
+            [(seq, _doc(entry), entry.body, entry.answer_body) for seq, entry in newer],
+        )
+        if oldest != self.kept_from:
+            db.execute("DELETE FROM journal WHERE seq < ?", (oldest,))
+            self.kept_from = oldest
+        if newer:
+            self.written = newer[-1][0]
+            # The newest seq, so seq goes on after a restart even when the ring is empty.
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('journal', ?)",
+                (json.dumps({"last": self.written}),),
+            )
+        if risks.version != self.risks_version:
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('portability', ?)",
+                (json.dumps(risks.summary()),),
+            )
+            self.risks_version = risks.version
+
+    def load(self, db: sqlite3.Connection, journal: RequestJournal, risks: RiskLog) -> None:
+        rows = db.execute("SELECT seq, doc, body, answer FROM journal ORDER BY seq").fetchall()
+        entries = [
+            (seq, _entry(doc, bytes(body), bytes(answer))) for seq, doc, body, answer in rows
+        ]
+        row = db.execute("SELECT doc FROM meta WHERE name = 'journal'").fetchone()
+        last = max([entries[-1][0] if entries else 0, json.loads(row[0])["last"] if row else 0])
+        journal.restore(entries, last)
+        self.written = last
+        self.kept_from = entries[0][0] if entries else last + 1
+        found = db.execute("SELECT doc FROM meta WHERE name = 'portability'").fetchone()
+        if found is not None:
+            risks.restore(json.loads(found[0]))
+        self.risks_version = risks.version
+
+
+def _doc(entry: Recorded) -> str:
+    return json.dumps(
+        {
+            "at": entry.at,
+            "wall": entry.wall,
+            "method": entry.method,
+            "path": entry.path,
+            "query": entry.query,
+            "headers": [[n.decode("latin-1"), v.decode("latin-1")] for n, v in entry.headers],
+            "body_size": entry.body_size,
+            "outcome": entry.outcome,
+            "answer_headers": entry.answer_headers,
+            "answer_size": entry.answer_size,
+            "task_id": entry.task_id,
+            "faults": list(entry.faults),
+            "portability": entry.portability,
+            "seconds": entry.seconds,
+        }
+    )
+
+
+def _entry(doc: str, body: bytes, answer: bytes) -> Recorded:
+    found: dict[str, Any] = json.loads(doc)
+    return Recorded(
+        found["at"],
+        found["wall"],
+        found["method"],
+        found["path"],
+        found["query"],
+        [(n.encode("latin-1"), v.encode("latin-1")) for n, v in found["headers"]],
+        body,
+        found["body_size"],
+        found["outcome"],
+        [(str(n), str(v)) for n, v in found["answer_headers"]],
+        answer,
+        found["answer_size"],
+        found["task_id"],
+        tuple(found["faults"]),
+        found["portability"],
+        found["seconds"],
+    )
