@@ -7,7 +7,16 @@ from collections.abc import Callable
 from typing import Any
 
 from inspector import inspector_rows
-from report_http import BUSY_MARK, BUSY_NOTE, CELLS_HEADER, cells_table, http_rows, state_rows
+from report_http import (
+    BUSY_MARK,
+    BUSY_NOTE,
+    CELLS_HEADER,
+    cells_table,
+    http_rows,
+    num,
+    state_rows,
+    status,
+)
 
 MB = 1_000_000  # the targets' MB: 10^6 bytes (the stricter reading; 80 MB = 76.3 MiB)
 STARTUP_TARGET_MS = 300.0
@@ -20,16 +29,7 @@ SLOWLORIS_P99_TARGET_MS = 50.0  # a normal client's GETs while 1,000 connections
 FD_CPU_TARGET_PCT = 10.0  # of one core, while accept() fails for want of descriptors
 
 Row = dict[str, Any]
-
-
-def _status(value: float | None, limit: float, at_least: bool = False) -> str:
-    if value is None:
-        return "not measured"
-    return "met" if (value >= limit if at_least else value <= limit) else "missed"
-
-
-def _num(value: float | None, fmt: str = "{:,.0f}", unit: str = "") -> str:
-    return "—" if value is None else fmt.format(value) + unit
+_status, _num = status, num  # one judge and one formatter for every row (report_http.py's)
 
 
 def _mb(kib: dict[str, int] | None) -> float | None:
