@@ -15,6 +15,13 @@ from cli_support import (  # tests/ is on sys.path (rootdir import mode)
 )
 
 SHIPPED_LIST = "default, kie, strict"
+# Each way a profile is refused (a `bad_files` name, None: an unknown name) and the words said.
+BAD_PROFILES = [
+    (None, "no profile 'nope'"),
+    ("not_json", "not readable JSON"),
+    ("invalid", "'answers' is a required property"),
+    ("backwards", "MIN must not be above MAX"),
+]
 
 
 @pytest.fixture
@@ -37,15 +44,7 @@ def bad_files(tmp_path: Path) -> dict[str, Path]:
     return {"not_json": not_json, "invalid": invalid, "backwards": backwards}
 
 
-@pytest.mark.parametrize(
-    ("file", "words"),
-    [
-        (None, "no profile 'nope'"),
-        ("not_json", "not readable JSON"),
-        ("invalid", "'answers' is a required property"),
-        ("backwards", "MIN must not be above MAX"),
-    ],
-)
+@pytest.mark.parametrize(("file", "words"), BAD_PROFILES)
 def test_a_bad_profile_flag_is_one_line_naming_it_and_the_shipped_profiles(
     bad_files: dict[str, Path], file: str | None, words: str
 ) -> None:
@@ -122,15 +121,7 @@ def test_profile_show_prints_a_document_that_serves_as_a_file(tmp_path: Path) ->
     assert "profile 'mine', statuses waiting → generating → done | fail" in checked.stdout
 
 
-@pytest.mark.parametrize(
-    ("file", "words"),
-    [
-        (None, "no profile 'nope'"),
-        ("not_json", "not readable JSON"),
-        ("invalid", "'answers' is a required property"),
-        ("backwards", "MIN must not be above MAX"),
-    ],
-)
+@pytest.mark.parametrize(("file", "words"), BAD_PROFILES)
 def test_profile_validate_refuses_what_serve_would_refuse(
     bad_files: dict[str, Path], file: str | None, words: str
 ) -> None:
