@@ -281,6 +281,11 @@ class Emulator:
         """Where the task and event id streams stand, so ids never repeat after a resume."""
         return {"task": self._task_ids.position(), "event": self._event_ids.position()}
 
+    def ids_version(self) -> int:
+        """Moves with every id drawn (and every reset): O(1), no lock, for a state file's
+        "changed since the last commit?" check."""
+        return self._task_ids.version + self._event_ids.version
+
     def restore_ids(self, positions: dict[str, Any]) -> None:
         self._task_ids.restore(*positions["task"])
         self._event_ids.restore(*positions["event"])

@@ -84,6 +84,9 @@ class Clock:
 
     def __init__(self, mode: ClockMode = "real", speed: float = 1.0, start: float | None = None):
         self._lock = threading.Lock()
+        # counts settings, jumps and restores (not the running of a real or scaled clock): a
+        # state file's cue, read without a lock, that the clock document must be written again
+        self.version = 0
         self._mode: ClockMode = "manual"  # so `configure` below reads exactly `start`
         self._speed = 1.0
         self._anchor_virtual = check_reading(wall_time() if start is None else start)
@@ -120,6 +123,7 @@ class Clock:
                 new_speed = 1.0
             self._mode, self._speed = mode, new_speed
             self._reanchor(current)
+            self.version += 1
 
     def advance_to(self, moment: float) -> float:
         """Jump forward to `moment` (in any mode); a moment in the past leaves the clock alone,
@@ -129,6 +133,7 @@ class Clock:
             current = self._read()
             if moment > current:
                 self._reanchor(moment)
+                self.version += 1
                 return moment
             return current
 
@@ -138,6 +143,7 @@ class Clock:
         with self._lock:
             self._mode, self._speed = mode, check_speed(speed)
             self._reanchor(check_reading(min(reading, MAX_READING)))
+            self.version += 1
 
     def wall_seconds_until(self, moment: float) -> float | None:
         """How long a thread must sleep for the clock to reach `moment`; None if it never will

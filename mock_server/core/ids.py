@@ -29,12 +29,14 @@ class IdStream:
         self._lock = threading.Lock()
         self._epoch = 0
         self._number = 0
+        self.version = 0  # counts every move (draws, epochs, restores), read without the lock
 
     def new_epoch(self) -> None:
         """A reset: numbering starts again, in a part of the id space never used before."""
         with self._lock:
             self._epoch += 1
             self._number = 0
+            self.version += 1
 
     def position(self) -> tuple[int, int]:
         """(epoch, number): where the stream is, for a state file to resume it there."""
@@ -44,11 +46,13 @@ class IdStream:
     def restore(self, epoch: int, number: int) -> None:
         with self._lock:
             self._epoch, self._number = epoch, number
+            self.version += 1
 
     def next(self) -> int:
         with self._lock:
             epoch, number = self._epoch, self._number
             self._number += 1
+            self.version += 1
         return self._permute(epoch, number)
 
     def _round(self, index: int, half: int) -> int:

@@ -38,15 +38,21 @@ class Store(Protocol):
 
 
 class MemoryStore:
-    """Dictionaries in insertion order; the oldest entries come first for eviction."""
+    """Dictionaries in insertion order; the oldest entries come first for eviction.
+
+    `version` counts every save, delete and clear: a durable store's cue, readable in O(1)
+    and without the state lock, that something changed since its last commit (an answer that
+    changed nothing need not wait for one; see mock_server/state/barrier.py)."""
 
     def __init__(self) -> None:
         self._tasks: OrderedDict[str, Task] = OrderedDict()
         self._accounts: dict[str, Account] = {}
         self._deliveries: OrderedDict[str, Delivery] = OrderedDict()
+        self.version = 0
 
     def save_task(self, task: Task) -> None:
         self._tasks[task.task_id] = task
+        self.version += 1
 
     def task(self, task_id: str) -> Task | None:
         return self._tasks.get(task_id)
@@ -56,12 +62,14 @@ class MemoryStore:
 
     def delete_task(self, task_id: str) -> None:
         self._tasks.pop(task_id, None)
+        self.version += 1
 
     def task_count(self) -> int:
         return len(self._tasks)
 
     def save_account(self, account: Account) -> None:
         self._accounts[account.key] = account
+        self.version += 1
 
     def account(self, key: str) -> Account | None:
         return self._accounts.get(key)
@@ -71,9 +79,11 @@ class MemoryStore:
 
     def delete_account(self, key: str) -> None:
         self._accounts.pop(key, None)
+        self.version += 1
 
     def save_delivery(self, delivery: Delivery) -> None:
         self._deliveries[delivery.event_id] = delivery
+        self.version += 1
 
     def delivery(self, event_id: str) -> Delivery | None:
         return self._deliveries.get(event_id)
@@ -83,6 +93,7 @@ class MemoryStore:
 
     def delete_delivery(self, event_id: str) -> None:
         self._deliveries.pop(event_id, None)
+        self.version += 1
 
     def delivery_count(self) -> int:
         return len(self._deliveries)
@@ -93,3 +104,4 @@ class MemoryStore:
     def clear(self) -> None:
         discard(self._tasks, self._accounts, self._deliveries)  # freed off this thread
         self._tasks, self._accounts, self._deliveries = OrderedDict(), {}, OrderedDict()
+        self.version += 1
