@@ -28,7 +28,10 @@ class Connection:
         self.reader: Reader | None = None  # made on the first bytes (the exchange knows how)
         self.outbox = bytearray()
         self.events = 0  # what the selector watches for now
-        self.busy = False  # a request is with a worker thread
+        self.busy = False  # a request is with a worker thread, or its answer waits for a commit
+        # its answer waits for a commit, and no byte came meanwhile: reading stays watched, so
+        # a hold of a millisecond costs no selector call (a byte that comes ends that)
+        self.committing = False
         self.reading = True  # False once no further request will be read
         self.closing = False  # close as soon as the outbox is sent
         # first byte of a request still being read, head or body (its deadline runs from here)

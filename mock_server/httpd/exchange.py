@@ -4,7 +4,8 @@ Each call is non-blocking: `receive` gives what the socket has to the connection
 (llhttp), `process` starts every request it finished — answering it at once when `inline`
 allows, else handing it to `spawn` — and `flush` sends what the socket will take. A connection
 carries one request at a time, so answers leave in the order the requests came, and a refusal
-is sent only after the answers to the requests before it.
+is sent only after the answers to the requests before it. With durable storage under the app
+(`commits`), an answer that must wait for a commit is held meanwhile (`commits.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mock_server.httpd.commits import Commits, Held, HeldAnswers
 from mock_server.httpd.connection import CONNECTION_KEY, Connection
 from mock_server.httpd.journal import ANSWER_KEY, STARTED_KEY, Journal, cut_word
 from mock_server.httpd.reader import Reader
@@ -45,10 +47,12 @@ class Exchange:
     spawn: Callable[[Connection, Request], bool]  # run in a thread; False: no thread to be had
     stopping: threading.Event
     journal: Journal | None = None  # told how each request ended (`--log-requests`); or nobody
+    commits: Commits | None = None  # durable storage whose commits answers wait for; or none
 
     def __post_init__(self) -> None:
         self._date = Date()
         self._processing = False  # `process` is running (so `flush` need not start it)
+        self.held = None if self.commits is None else HeldAnswers(self.commits)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -124,7 +128,8 @@ class Exchange:
         if self.journal is not None:
             request.environ[STARTED_KEY] = self.journal.clock()
         if self.inline(request.environ):
-            self.answer(connection, request, run_app(self.app, request.environ))
+            answer = run_app(self.app, request.environ)
+            self.settle(connection, request, answer, self.ticket())
         elif self.spawn(connection, request):
             connection.busy = True
         else:
@@ -141,6 +146,38 @@ class Exchange:
             connection.request_began = time.monotonic()
             connection.outbox += CONTINUE
             self.flush(connection)
+
+    # -- waiting for commits ----------------------------------------------------------------------
+
+    def ticket(self) -> int | None:
+        """Right after the app answered (on its thread): the commit the answer must wait for."""
+        return None if self.commits is None else self.commits.ticket()
+
+    def settle(
+        self, connection: Connection, request: Request, answer: Answer | None, ticket: int | None
+    ) -> None:
+        """Send the answer now, or hold it until its commit has ended (a 500 if that failed)."""
+        if ticket is not None and self.held is not None:
+            outcome = self.held.outcome(ticket)
+            if outcome is None:
+                self.held.hold(Held(ticket, connection, request, answer))
+                return
+            if not outcome:
+                answer = None
+        self.answer(connection, request, answer)
+
+    def finish(
+        self, connection: Connection, request: Request, answer: Answer | None, ticket: int | None
+    ) -> None:
+        """A request that kept its connection busy (in a thread of its own) has its answer."""
+        connection.busy = connection.committing = False
+        if connection.request_began is not None:
+            # a request pipelined behind this one: nothing was read while the app ran, so that
+            # time was the server's, not its client's
+            connection.request_began = time.monotonic()
+        if connection in self.registry:
+            self.settle(connection, request, answer, ticket)
+            self.process(connection)
 
     # -- writing --------------------------------------------------------------------------------
 

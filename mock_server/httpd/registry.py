@@ -64,8 +64,9 @@ class Registry:
         if connection not in self._open:
             return
         wanted = WRITE if connection.outbox else 0
+        idle = not connection.busy or connection.committing
         if self.lingering(connection) or (
-            connection.reading and not connection.busy and len(connection.outbox) < OUTBOX_HIGH
+            connection.reading and idle and len(connection.outbox) < OUTBOX_HIGH
         ):
             wanted |= READ
         if wanted == connection.events:

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from mock_server.httpd.commits import Commits
 from mock_server.httpd.connection import Connection
 from mock_server.httpd.exchange import ErrorBody, Exchange, Inline, Request
 from mock_server.httpd.journal import Journal
@@ -64,6 +65,7 @@ class HttpServer:
         server_header: str = "seedream-mock",
         journal: Journal | None = None,
         head_timeout_s: float = 10.0,
+        commits: Commits | None = None,
     ) -> None:
         self.app = app
         self.limits = limits or Limits()
@@ -76,7 +78,8 @@ class HttpServer:
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_w.setblocking(False)
         self._wake_r.setblocking(False)
-        self._finished: collections.deque[tuple[Connection, Request, Answer | None]] = (
+        # answers made in threads of their own, each with the commit it waits for (or None)
+        self._finished: collections.deque[tuple[Connection, Request, Answer | None, int | None]] = (
             collections.deque()
         )
         self._selector = selectors.DefaultSelector()
@@ -105,7 +108,10 @@ class HttpServer:
             self._spawn,
             self._stopping,
             journal,
+            commits,
         )
+        if commits is not None:
+            commits.on_commit(self._on_commit)
 
     def serve_forever(self, grace_s: float = 5.0) -> None:
         """Serve until `stop_soon()`; then finish running requests (up to `grace_s`) and close."""
@@ -158,7 +164,11 @@ class HttpServer:
             else:
                 self._guarded(self._on_ready, key.data, mask)
         while self._finished:
-            self._guarded(self._on_finished, *self._finished.popleft())
+            self._guarded(self._exchange.finish, *self._finished.popleft())
+        if self._exchange.held:  # answers whose commit may have ended meanwhile
+            for held, committed in self._exchange.held.due():
+                answer = held.answer if committed else None  # not kept: a 500 instead
+                self._guarded(self._exchange.finish, held.connection, held.request, answer, None)
 
     def _guarded(self, step: Callable[..., None], connection: Connection, *args: Any) -> None:
         """One connection's step; a bug in it costs that connection, never the loop."""
@@ -171,18 +181,18 @@ class HttpServer:
     def _on_ready(self, connection: Connection, mask: int) -> None:
         if mask & WRITE:
             self._exchange.flush(connection)
-        if mask & READ and connection in self._registry:
+        if mask & READ and connection.committing:  # bytes while its answer waits for a commit:
+            connection.committing = False  # they wait too, unread, and are not watched meanwhile
+            self._registry.watch(connection)
+        elif mask & READ and connection in self._registry:
             self._exchange.receive(connection)
 
-    def _on_finished(self, connection: Connection, request: Request, answer: Answer | None) -> None:
-        connection.busy = False
-        if connection.request_began is not None:
-            # a request pipelined behind this one: nothing was read while the app ran, so that
-            # time was the server's, not its client's
-            connection.request_began = time.monotonic()
-        if connection in self._registry:
-            self._exchange.answer(connection, request, answer)
-            self._exchange.process(connection)
+    def _on_commit(self) -> None:
+        """A commit ended (called on the committing thread): wake the loop if answers wait.
+        No race: the loop holds an answer before it looks at the outcomes, and a commit that
+        ends after that look finds the answer held and wakes it."""
+        if self._exchange.held:
+            self._wake()
 
     def _drain(self, grace_s: float) -> None:
         """Stop accepting; close idle connections; let requests in flight finish and be sent."""
@@ -251,5 +261,6 @@ class HttpServer:
         return True
 
     def _work(self, connection: Connection, request: Request) -> None:
-        self._finished.append((connection, request, run_app(self.app, request.environ)))
+        answer = run_app(self.app, request.environ)
+        self._finished.append((connection, request, answer, self._exchange.ticket()))
         self._wake()
