@@ -23,7 +23,6 @@ from mock_server.httpd import HttpServer, Journal, Journals, Limits
 from mock_server.inspector import close_inspector
 from mock_server.settings.config import Settings
 from mock_server.settings.exposure import with_control_token
-from mock_server.state.barrier import committed
 from seedream_contracts.profiles import Profile
 
 if TYPE_CHECKING:
@@ -89,9 +88,8 @@ class MockServer:
             max_body_bytes=self.settings.max_body_bytes,
             max_connections=self.settings.max_connections,
         )
-        durable = self.durable
         self._server = HttpServer(
-            self.app if durable is None else committed(self.app, durable.flush),
+            self.app,
             self.settings.host,
             self.settings.port,
             limits=limits,
@@ -99,6 +97,8 @@ class MockServer:
             inline=self._inline,
             journal=self._journal(),
             head_timeout_s=self.settings.head_timeout,
+            # --state: an answer is sent once what it reports is committed (state/barrier.py)
+            commits=None if self.durable is None else self.durable.barrier,
         )
         self.emulator.base_url = self.base_url
         return self

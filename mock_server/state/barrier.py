@@ -1,27 +1,101 @@
-"""The commit barrier of the HTTP layer: a WSGI wrapper that commits after the app answered
-and before the server sends a byte of it (the server buffers whole answers anyway)."""
+"""The commit barrier: which answer waits for which commit of the state file (`--state`).
+
+The promise (docs/durable-state.md) is that an answer is sent only once what it reports is
+committed. Committing on the server's loop thread after each answer kept it, but every POST
+then paid for its own SQLite commit there (a third of the loop's time), and every GET paid for
+the check that nothing had changed. So the server holds a finished answer instead, and a
+commit thread commits for many answers at once (group commit):
+
+- right after the app has answered, the server asks for a `ticket`. An answer may report any
+  change noted before it (its own, or another request's it read), so it waits until all of
+  them are committed. When every change so far is, there is no ticket and the answer goes at
+  once: an O(1) comparison of `changes()`, a count that moves with every change a commit
+  writes. That is every read while nothing else is going on;
+- otherwise the ticket is the number of the commit that carries every change so far: the
+  one being written if nothing changed since it began, else the next, and the committer is
+  asked for it. While one commit is written, the answers finished meanwhile wait for the next;
+- each commit `end`s by waking whoever holds answers (`on_commit`), who asks `outcome`: None
+  (not yet), True (carried by a commit that succeeded), False (every commit since the ticket
+  failed: the answer becomes a 500, as it must not report what is not kept).
+
+Nothing here imports sqlite3 (a start without --state imports this module too); the commit
+itself is `DurableState`'s.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
-
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+import threading
+from collections.abc import Callable
 
 
-def committed(app: WsgiApp, flush: Callable[[], None]) -> WsgiApp:
-    """`app`, whose every answer is sent only once what it reports is in the state file; if
-    the file cannot be written the request fails (500) rather than report what is not kept."""
+class CommitBarrier:
+    """Commit numbers for answers (`ticket`, `outcome`) and for the committer (`begin`,
+    `end`). Commits begin and end in order: the caller serialises them."""
 
-    def answer(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        result = app(environ, start_response)
-        try:
-            body = list(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        flush()
-        return body
+    def __init__(self, changes: Callable[[], int], ask: Callable[[], None]) -> None:
+        self._changes = changes  # never goes down; moves with every change a commit writes
+        self._ask = ask  # wakes the committer; called from any thread, must be cheap
+        self._begun = (0, -1)  # the last commit that began: its number, `changes()` then
+        self._ended = 0  # ... and of the last one that ended, well or not
+        self._succeeded = 0  # ... and of the last one that succeeded
+        self._durable = -1  # `changes()` as the last successful commit began
+        self._wakers: list[Callable[[], None]] = []
+        self._wakers_lock = threading.Lock()
 
-    return answer
+    # -- for the answers (the server's loop thread, or a request's own thread) --------------------
+
+    def ticket(self) -> int | None:
+        """Called once the app has answered: None when every change so far is committed, else
+        the number of the commit that will carry them all (one that failed carries nothing).
+
+        Each count is read before `changes()`, and was taken by its commit before that
+        commit read anything to write; the count never goes down, so an equal count means
+        that commit carries every change made so far. A change that commit did not count was
+        made after it began, so the commit after it, which begins later still, carries it."""
+        durable = self._durable
+        number, begun = self._begun
+        now = self._changes()
+        if now == durable:
+            return None
+        if now == begun and self._ended < number:
+            return number  # being written: it wakes the holder when it ends
+        self._ask()
+        return number + 1
+
+    def outcome(self, ticket: int) -> bool | None:
+        """None while commit `ticket` has not ended; then True when it or a later commit
+        succeeded (a commit after a failed one writes everything again), False when all
+        since failed."""
+        if self._ended < ticket:
+            return None
+        return self._succeeded >= ticket
+
+    def settled(self) -> bool:
+        """Nothing changed since the last successful commit began (O(1), no lock)."""
+        durable = self._durable
+        return self._changes() == durable
+
+    def on_commit(self, wake: Callable[[], None]) -> None:
+        """Call `wake()` (from the committing thread) after every commit that ends."""
+        with self._wakers_lock:
+            self._wakers.append(wake)
+
+    # -- for the committer ------------------------------------------------------------------------
+
+    def begin(self) -> tuple[int, int]:
+        """A commit begins: its number, and the count of changes it carries. Call under the
+        state lock, before reading anything to write (a change counted here is then written)."""
+        number, changes = self._begun[0] + 1, self._changes()
+        self._begun = (number, changes)  # one tuple: `ticket` reads both at once
+        return number, changes
+
+    def end(self, number: int, changes: int, ok: bool) -> None:
+        """Commit `number` (which began at `changes`) ended: wake those who hold answers."""
+        if ok:
+            self._durable = changes
+            self._succeeded = number
+        self._ended = number  # last: `outcome` reads it first
+        with self._wakers_lock:
+            wakers = list(self._wakers)
+        for wake in wakers:
+            wake()

@@ -1,13 +1,20 @@
 """DurableState: one state file, held by this process, written through at each commit.
 
 The commit point. Every change is made in memory under the emulator's state lock and noted by
-the store; `flush` writes the notes and commits, also under the state lock, so a commit never
-holds half of a change (a hold without its task). The HTTP layer flushes after the app has
-answered and before a byte is sent, and a callback flushes before it is posted: so whatever a
-client or a receiver is told is in the file first, and `kill -9` at any moment loses nothing
-told. Changes nobody was told of yet (a transition fired by the clock) wait at most
-FLUSH_INTERVAL for the background flusher. One commit carries everything noted since the
-previous one, from every thread: that is the group commit, and under load it is most of them.
+the store; a commit writes the notes, also under the state lock, so it never holds half of a
+change (a hold without its task). Whatever a client or a receiver is told is in the file first,
+so `kill -9` at any moment loses nothing told:
+
+- an answer waits, held by the server, for the commit that carries it (`barrier.py` says
+  which; one that changed nothing waits for none). The committer thread makes that commit as
+  soon as it is asked, and the next one as soon as it is done: each carries everything noted
+  since the previous one, from every thread (group commit), and under load that is many
+  answers a commit, made off the server's loop thread;
+- a callback commits before it is posted (`flush`, on the delivery's own thread);
+- changes nobody was told of yet (a transition fired by the clock) wait at most FLUSH_INTERVAL.
+
+The statements are written under the state lock; the `COMMIT` itself, the slow part (the WAL
+written to the OS), is made after the state lock is let go, so requests are served meanwhile.
 """
 
 from __future__ import annotations
@@ -16,13 +23,14 @@ import contextlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from mock_server.core.clock import monotonic
 from mock_server.emulator import Emulator
 from mock_server.state import resume, schema, snapshot
+from mock_server.state.barrier import CommitBarrier
+from mock_server.state.checkpoints import Checkpointer
 from mock_server.state.journaled import JournalFile
 from mock_server.state.lockfile import StateLock
 from mock_server.state.store import SqliteStore
@@ -44,11 +52,21 @@ class DurableState:
         except BaseException:
             self._lock.release()
             raise
+        try:
+            Checkpointer.take_over(self.db)
+            self._checkpointer = Checkpointer(self.path)
+        except BaseException:
+            self.db.close()
+            self._lock.release()
+            raise
         self.store = SqliteStore()
         self._emulator: Emulator | None = None
         self._written: dict[str, Any] = {}  # per meta document: what was written last
         self._journal = JournalFile()
         self._db_lock = threading.Lock()  # one transaction at a time; taken after the state lock
+        self._lost = False  # a COMMIT failed: the next commit writes everything again
+        self._asked = threading.Event()  # an answer waits for a commit
+        self.barrier = CommitBarrier(self._changes, self._ask)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -67,22 +85,102 @@ class DurableState:
             emulator.webhooks.durable = True
             self._emulator = emulator
             self.store.flusher = self.flush
-            self.flush()
+            self._commit()
         self._thread = threading.Thread(target=self._run, name="seedream-state", daemon=True)
         self._thread.start()
+        self._checkpointer.start()
 
     def flush(self) -> None:
-        """Commit every change noted so far (nothing to do: returns at once): what an answer
-        or a callback is about to report."""
+        """Commit every change noted so far, on this thread (nothing new: returns at once):
+        what a callback is about to report. Raises sqlite3.Error when it cannot."""
+        if not self.barrier.settled():
+            self._commit()
+
+    def _changes(self) -> int:
+        """A count that moves with every change a commit writes: the store's records, the
+        clock, the id streams, the runtime state and the fault rules each count their own
+        (reads of plain ints: O(1), no lock). State added to the file must move it too, or an
+        answer reporting only that change would not wait for its commit."""
+        emulator = self._emulator
+        if emulator is None:
+            return 0
+        return (
+            self.store.version
+            + emulator.clock.version
+            + emulator.ids_version()
+            + emulator.runtime.version
+            + emulator.faults.version
+        )
+
+    def _ask(self) -> None:
+        if not self._asked.is_set():  # an Event.set takes a lock even when set already
+            self._asked.set()
+
+    def _commit(self) -> None:
+        """One commit of everything noted so far, numbered by the barrier. The state lock is
+        held while the statements are written (so they hold no half change) and let go before
+        `COMMIT`; the db lock from the first statement to the last, so commits end in order.
+        Raises sqlite3.Error (logged) when the file cannot be written."""
         emulator = self._emulator
         if emulator is None:
             return
-        with emulator.lock:
-            meta = self._changed_meta(emulator)
-            if not meta and not self.store.dirty:
-                return
-            with self._db_lock:
-                self._transaction(lambda: self._write(meta))
+        emulator.lock.acquire()
+        try:
+            self._db_lock.acquire()
+            try:
+                number, changes = self.barrier.begin()
+                written = self._write_under_lock(emulator)
+            except BaseException:
+                self._db_lock.release()
+                raise
+        finally:
+            emulator.lock.release()
+        try:
+            if written:
+                self._end_transaction()
+        except BaseException:
+            self.barrier.end(number, changes, ok=False)
+            raise
+        else:
+            self.barrier.end(number, changes, ok=True)
+        finally:
+            self._db_lock.release()
+
+    def _write_under_lock(self, emulator: Emulator) -> bool:
+        """BEGIN and the statements (the caller holds the state lock and the db lock); False
+        when there was nothing to write, so no transaction is open."""
+        if self._lost:  # the notes of a commit that failed are gone: write everything
+            self._lost = False
+            self.store.mark_all()
+            self._written.clear()
+        meta = self._changed_meta(emulator)
+        if not meta and not self.store.dirty:
+            return False
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._write(meta)
+        except sqlite3.Error:
+            self._failed()
+            raise
+        return True
+
+    def _end_transaction(self) -> None:
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            self._failed()
+            raise
+
+    def _failed(self) -> None:
+        """Roll back; the notes written into the transaction are lost with it, so the next
+        commit writes everything (`_lost`, since the state lock may not be held here)."""
+        self._rollback()
+        self._lost = True
+        log.exception("seedream-mock: cannot write the state file %s", self.path)
+
+    def _rollback(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
 
     def _write(self, meta: dict[str, str]) -> None:
         self.store.write(self.db)
@@ -96,23 +194,15 @@ class DurableState:
         if emulator is None or not self._journal.pending(emulator.journal, emulator.risk_log):
             return
         with self._db_lock:
-            self._transaction(
-                lambda: self._journal.write(self.db, emulator.journal, emulator.risk_log)
-            )
-
-    def _transaction(self, write: Callable[[], None]) -> None:
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-            write()
-            self.db.execute("COMMIT")
-        except sqlite3.Error:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            self.store.mark_all()  # the notes are gone: the next commit writes everything
-            self._written.clear()
-            self._journal.forget()
-            log.exception("seedream-mock: cannot write the state file %s", self.path)
-            raise
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                self._journal.write(self.db, emulator.journal, emulator.risk_log)
+                self.db.execute("COMMIT")
+            except sqlite3.Error:
+                self._rollback()
+                self._journal.forget()
+                log.exception("seedream-mock: cannot write the journal to %s", self.path)
+                raise
 
     def _changed_meta(self, emulator: Emulator) -> dict[str, str]:
         changed: dict[str, str] = {}
@@ -129,17 +219,24 @@ class DurableState:
         return changed
 
     def _run(self) -> None:
+        """The committer: a commit as soon as an answer asks for one (or as soon as the one
+        being made is done), else every FLUSH_INTERVAL for what nobody was told of; the
+        journal every JOURNAL_INTERVAL."""
         journal_due = monotonic() + JOURNAL_INTERVAL
-        while not self._stop.wait(FLUSH_INTERVAL):
-            with contextlib.suppress(sqlite3.Error):  # logged by flush; tried again next time
-                self.flush()
-                if monotonic() >= journal_due:
-                    journal_due = monotonic() + JOURNAL_INTERVAL
+        while not self._stop.is_set():
+            self._asked.wait(FLUSH_INTERVAL)
+            self._asked.clear()  # before the commit: an ask from now on gets the next one
+            with contextlib.suppress(sqlite3.Error):  # logged; tried again next time
+                self._commit()
+            if monotonic() >= journal_due:
+                journal_due = monotonic() + JOURNAL_INTERVAL
+                with contextlib.suppress(sqlite3.Error):
                     self._flush_journal()
 
     def close(self) -> None:
         """Last commit, then let the file go (its lock with it)."""
         self._stop.set()
+        self._asked.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -148,5 +245,6 @@ class DurableState:
             self._flush_journal()
         finally:
             self._emulator = None
+            self._checkpointer.stop()
             self.db.close()
             self._lock.release()
