@@ -79,6 +79,7 @@ class HttpServer:
         self._wake_w.setblocking(False)
         self._wake_r.setblocking(False)
         # answers made in threads of their own, each with the commit it waits for (or None)
+        self._commit_ended = False  # a commit ended since the held answers were looked at
         self._finished: collections.deque[tuple[Connection, Request, Answer | None, int | None]] = (
             collections.deque()
         )
@@ -163,12 +164,20 @@ class HttpServer:
                     self._wake_r.recv(4096)
             else:
                 self._guarded(self._on_ready, key.data, mask)
+                if self._commit_ended:  # between two connections: a tick may take a while
+                    self._send_committed()
         while self._finished:
             self._guarded(self._exchange.finish, *self._finished.popleft())
-        if self._exchange.held:  # answers whose commit may have ended meanwhile
-            for held, committed in self._exchange.held.due():
-                answer = held.answer if committed else None  # not kept: a 500 instead
-                self._guarded(self._exchange.finish, held.connection, held.request, answer, None)
+        self._send_committed()
+
+    def _send_committed(self) -> None:
+        """Send the held answers whose commit has ended (a 500 for those whose failed)."""
+        self._commit_ended = False  # first: a commit ending during the look sets it again
+        if not self._exchange.held:
+            return
+        for held, committed in self._exchange.held.due():
+            answer = held.answer if committed else None  # not kept: a 500 instead
+            self._guarded(self._exchange.finish, held.connection, held.request, answer, None)
 
     def _guarded(self, step: Callable[..., None], connection: Connection, *args: Any) -> None:
         """One connection's step; a bug in it costs that connection, never the loop."""
@@ -188,9 +197,11 @@ class HttpServer:
             self._exchange.receive(connection)
 
     def _on_commit(self) -> None:
-        """A commit ended (called on the committing thread): wake the loop if answers wait.
-        No race: the loop holds an answer before it looks at the outcomes, and a commit that
-        ends after that look finds the answer held and wakes it."""
+        """A commit ended (called on the committing thread): the loop looks at its held
+        answers between two connections, or now if it waits in `select`. No race: the loop
+        holds an answer before it looks at the outcomes, and a commit that ends after that
+        look finds the answer held and the loop told."""
+        self._commit_ended = True
         if self._exchange.held:
             self._wake()
 

@@ -125,26 +125,23 @@ class DurableState:
         if emulator is None:
             return
         emulator.lock.acquire()
+        locked = True
         try:
-            self._db_lock.acquire()
-            try:
+            with self._db_lock:
                 number, changes = self.barrier.begin()
-                written = self._write_under_lock(emulator)
-            except BaseException:
-                self._db_lock.release()
-                raise
+                try:
+                    written = self._write_under_lock(emulator)
+                    emulator.lock.release()  # the statements hold all; COMMIT needs no lock
+                    locked = False
+                    if written:
+                        self._end_transaction()
+                except BaseException:
+                    self.barrier.end(number, changes, ok=False)
+                    raise
+                self.barrier.end(number, changes, ok=True)
         finally:
-            emulator.lock.release()
-        try:
-            if written:
-                self._end_transaction()
-        except BaseException:
-            self.barrier.end(number, changes, ok=False)
-            raise
-        else:
-            self.barrier.end(number, changes, ok=True)
-        finally:
-            self._db_lock.release()
+            if locked:
+                emulator.lock.release()
 
     def _write_under_lock(self, emulator: Emulator) -> bool:
         """BEGIN and the statements (the caller holds the state lock and the db lock); False
