@@ -164,18 +164,34 @@ class HttpServer:
                     self._wake_r.recv(4096)
             else:
                 self._guarded(self._on_ready, key.data, mask)
-                if self._commit_ended:  # between two connections: a tick may take a while
+                held = self._exchange.held  # between two connections: a round may take a while
+                if held and held.overdue(time.monotonic()):
+                    self._commit_held()
+                elif self._commit_ended:
                     self._send_committed()
         while self._finished:
             self._guarded(self._exchange.finish, *self._finished.popleft())
+        self._commit_held()
+
+    def _commit_held(self) -> None:
+        """One commit for every answer held (unless another thread's commit carried them
+        already), then send them."""
         self._send_committed()
+        held = self._exchange.held
+        if held:
+            try:
+                held.commits.commit()
+            except Exception:  # it must not raise; if it does, the answers wait for another
+                log.exception("seedream-mock's commit for the answers it holds failed")
+            self._send_committed()
 
     def _send_committed(self) -> None:
         """Send the held answers whose commit has ended (a 500 for those whose failed)."""
         self._commit_ended = False  # first: a commit ending during the look sets it again
-        if not self._exchange.held:
+        holder = self._exchange.held
+        if not holder:
             return
-        for held, committed in self._exchange.held.due():
+        for held, committed in holder.due():
             answer = held.answer if committed else None  # not kept: a 500 instead
             self._guarded(self._exchange.finish, held.connection, held.request, answer, None)
 

@@ -6,15 +6,16 @@ change (a hold without its task). Whatever a client or a receiver is told is in 
 so `kill -9` at any moment loses nothing told:
 
 - an answer waits, held by the server, for the commit that carries it (`barrier.py` says
-  which; one that changed nothing waits for none). The committer thread makes that commit as
-  soon as it is asked, and the next one as soon as it is done: each carries everything noted
-  since the previous one, from every thread (group commit), and under load that is many
-  answers a commit, made off the server's loop thread;
+  which, and why; one made while everything is committed waits for none). The server makes
+  that commit itself once it has served what was ready (`barrier.commit`): each commit
+  carries everything noted since the previous one, from every thread (group commit), and
+  under load that is many answers a commit;
 - a callback commits before it is posted (`flush`, on the delivery's own thread);
-- changes nobody was told of yet (a transition fired by the clock) wait at most FLUSH_INTERVAL.
+- changes nobody was told of yet (a transition fired by the clock) wait at most FLUSH_INTERVAL
+  for the flusher thread, which also writes the journal.
 
-The statements are written under the state lock; the `COMMIT` itself, the slow part (the WAL
-written to the OS), is made after the state lock is let go, so requests are served meanwhile.
+The statements are written under the state lock; the `COMMIT` itself (the WAL written to the
+OS) is made after the state lock is let go, so other threads may change state meanwhile.
 """
 
 from __future__ import annotations
@@ -65,8 +66,7 @@ class DurableState:
         self._journal = JournalFile()
         self._db_lock = threading.Lock()  # one transaction at a time; taken after the state lock
         self._lost = False  # a COMMIT failed: the next commit writes everything again
-        self._asked = threading.Event()  # an answer waits for a commit
-        self.barrier = CommitBarrier(self._changes, self._ask)
+        self.barrier = CommitBarrier(self._changes, self._commit_for_answers)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -112,9 +112,11 @@ class DurableState:
             + emulator.faults.version
         )
 
-    def _ask(self) -> None:
-        if not self._asked.is_set():  # an Event.set takes a lock even when set already
-            self._asked.set()
+    def _commit_for_answers(self) -> None:
+        """The commit the server makes for the answers it holds: a failure is their outcome
+        (logged, and a 500 each), never an exception on the server's loop."""
+        with contextlib.suppress(sqlite3.Error):
+            self._commit()
 
     def _commit(self) -> None:
         """One commit of everything noted so far, numbered by the barrier. The state lock is
@@ -216,13 +218,10 @@ class DurableState:
         return changed
 
     def _run(self) -> None:
-        """The committer: a commit as soon as an answer asks for one (or as soon as the one
-        being made is done), else every FLUSH_INTERVAL for what nobody was told of; the
+        """The flusher: every FLUSH_INTERVAL a commit of what nobody was told of, and the
         journal every JOURNAL_INTERVAL."""
         journal_due = monotonic() + JOURNAL_INTERVAL
-        while not self._stop.is_set():
-            self._asked.wait(FLUSH_INTERVAL)
-            self._asked.clear()  # before the commit: an ask from now on gets the next one
+        while not self._stop.wait(FLUSH_INTERVAL):
             with contextlib.suppress(sqlite3.Error):  # logged; tried again next time
                 self._commit()
             if monotonic() >= journal_due:
@@ -233,7 +232,6 @@ class DurableState:
     def close(self) -> None:
         """Last commit, then let the file go (its lock with it)."""
         self._stop.set()
-        self._asked.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

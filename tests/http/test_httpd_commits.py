@@ -1,6 +1,7 @@
 """Answers held for a commit (mock_server/httpd/commits.py): none leaves before its commit has
-ended, one that needs no commit is not held, pipelined answers keep their order, and a failed
-commit is a 500. The storage here commits by hand, so every wait is the test's to end."""
+ended, one that needs no commit makes none, pipelined answers keep their order, a commit made
+by another thread releases them too, and a failed commit is a 500. The storage here commits
+by hand, so every wait is the test's to end."""
 
 from __future__ import annotations
 
@@ -19,13 +20,19 @@ QUIET = 0.3  # seconds in which a held answer must not arrive
 
 
 class HandCommits:
-    """Commits made by the test. An answer to a path under /write needs one (the app says so on
-    the thread that ran it, just before the server asks for the ticket); others need none."""
+    """Commits made by hand. An answer to a path under /write needs one (the app says so on
+    the thread that ran it, just before the server asks for the ticket); others need none.
+    The server's own `commit` waits for `go` (a slow disk), or with `elsewhere` leaves the
+    commit to another thread (the test's `commit_elsewhere`)."""
 
     def __init__(self) -> None:
         self.changed = threading.local()
         self.begun = self.ended = self.succeeded = 0
         self.wakers: list[Callable[[], None]] = []
+        self.go = threading.Event()
+        self.elsewhere = False
+        self.fail = False
+        self.made = 0  # commits the server made
 
     def ticket(self) -> int | None:
         return self.begun + 1 if getattr(self.changed, "value", False) else None
@@ -36,13 +43,23 @@ class HandCommits:
     def on_commit(self, wake: Callable[[], None]) -> None:
         self.wakers.append(wake)
 
-    def commit(self, ok: bool = True) -> None:
+    def commit(self) -> None:
+        if self.elsewhere:
+            return
+        self.made += 1
+        assert self.go.wait(10), "the test never let the commit end"
+        self._end(not self.fail)
+
+    def commit_elsewhere(self) -> None:
+        self._end(True)
+        for wake in self.wakers:
+            wake()
+
+    def _end(self, ok: bool) -> None:
         self.begun += 1
         if ok:
             self.succeeded = self.begun
         self.ended = self.begun
-        for wake in self.wakers:
-            wake()
 
 
 class Started:
@@ -113,57 +130,65 @@ def test_an_answer_waits_until_its_commit_has_ended(
         sock.sendall(_get(path))
         assert _nothing_for(sock, QUIET)
         assert app.paths == [path]  # answered by the app, held by the server
-        commits.commit()
+        assert commits.made == 1  # the server is in its commit
+        commits.go.set()
         assert seen(_answers(sock, 1)[0])["path"] == path
 
 
-def test_an_answer_that_needs_no_commit_goes_while_others_wait(
+def test_an_answer_that_needs_no_commit_makes_none(
     held: tuple[HttpServer, HandCommits, Started],
 ) -> None:
     server, commits, _ = held
-    with _connect(server) as writer, _connect(server) as reader:
-        writer.sendall(_get("/write/1"))
-        assert _nothing_for(writer, QUIET)
+    with _connect(server) as reader:
         started = time.monotonic()
-        reader.sendall(_get("/read/1"))
-        assert seen(_answers(reader, 1)[0])["path"] == "/read/1"
+        reader.sendall(_get("/read/1") + _get("/read/2"))
+        found = _answers(reader, 2)
+        assert [seen(a)["path"] for a in found] == ["/read/1", "/read/2"]
         assert time.monotonic() - started < QUIET
-        assert _nothing_for(writer, 0.05)  # still waiting for its commit
-        commits.commit()
-        assert seen(_answers(writer, 1)[0])["path"] == "/write/1"
+    assert commits.made == 0
 
 
-@pytest.mark.parametrize("together", [True, False], ids=["pipelined", "sent-while-held"])
 def test_pipelined_answers_leave_in_order_each_after_its_commit(
-    held: tuple[HttpServer, HandCommits, Started], together: bool
+    held: tuple[HttpServer, HandCommits, Started],
 ) -> None:
     server, commits, app = held
     with _connect(server) as sock:
-        sock.sendall(_get("/write/1") + (_get("/write/2") if together else b""))
+        sock.sendall(_get("/write/1") + _get("/write/2") + _get("/read/3"))
         assert _nothing_for(sock, QUIET)
-        if not together:  # bytes that come while an answer is held wait with it
-            sock.sendall(_get("/write/2"))
-            assert _nothing_for(sock, QUIET)
         assert app.paths == ["/write/1"]  # the next is not started before this one is sent
-        commits.commit()
-        first = _answers(sock, 1)
-        assert [seen(a)["path"] for a in first] == ["/write/1"]
+        commits.go.set()
+        found = _answers(sock, 3)
+        assert [seen(a)["path"] for a in found] == ["/write/1", "/write/2", "/read/3"]
+    assert commits.made == 2
+
+
+def test_a_commit_made_by_another_thread_releases_the_answers_held(
+    held: tuple[HttpServer, HandCommits, Started],
+) -> None:
+    """As a callback's commit may carry them; bytes that come meanwhile wait, unread."""
+    server, commits, app = held
+    commits.elsewhere = True
+    with _connect(server) as sock:
+        sock.sendall(_get("/write/1"))
         assert _nothing_for(sock, QUIET)
-        assert app.paths == ["/write/1", "/write/2"]
-        commits.commit()
-        sock.sendall(_get("/read/3"))
-        found = _answers(sock, 2)
-        assert [seen(a)["path"] for a in found] == ["/write/2", "/read/3"]
+        sock.sendall(_get("/write/2"))
+        assert _nothing_for(sock, QUIET)
+        assert app.paths == ["/write/1"]
+        commits.commit_elsewhere()
+        assert [seen(a)["path"] for a in _answers(sock, 1)] == ["/write/1"]
+        assert _nothing_for(sock, QUIET)
+        commits.commit_elsewhere()
+        assert [seen(a)["path"] for a in _answers(sock, 1)] == ["/write/2"]
 
 
 def test_a_failed_commit_answers_500_and_closes(
     held: tuple[HttpServer, HandCommits, Started],
 ) -> None:
     server, commits, _ = held
+    commits.fail = True
+    commits.go.set()
     with _connect(server) as sock:
         sock.sendall(_get("/write/1") + _get("/write/2"))
-        assert _nothing_for(sock, QUIET)
-        commits.commit(ok=False)
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -176,9 +201,10 @@ def test_a_later_commit_that_succeeds_carries_an_answer_whose_own_failed(
 ) -> None:
     """A commit after a failed one writes everything: what the answer reports is kept."""
     server, commits, _ = held
+    commits.elsewhere = True
     with _connect(server) as sock:
         sock.sendall(_get("/write/1"))
         assert _nothing_for(sock, QUIET)
         commits.begun += 1  # commit 1 fails and 2 succeeds before the server looks
-        commits.commit()
+        commits.commit_elsewhere()
         assert seen(_answers(sock, 1)[0])["path"] == "/write/1"
