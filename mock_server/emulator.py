@@ -162,10 +162,12 @@ class Emulator:
             )
             self.store.save_account(account)
             self.store.save_task(task)
-            self.events.publish(
-                Event("credits.held", now, account.key, task.task_id, {"amount": price})
-            )
-            self.events.publish(Event("task.created", now, account.key, task.task_id))
+            if self.events.wants("credits.held"):
+                self.events.publish(
+                    Event("credits.held", now, account.key, task.task_id, {"amount": price})
+                )
+            if self.events.wants("task.created"):
+                self.events.publish(Event("task.created", now, account.key, task.task_id))
             if task.timeline.stall_in != Status.PENDING:
                 self._schedule(task, now + task.timeline.pending_seconds, Status.PROCESSING)
             self._evict()
@@ -245,7 +247,8 @@ class Emulator:
             self.store.save_account(account)
             if task.terminal:  # after the save: an idle key may be forgotten now
                 self.accounts.settled(task.key)
-            self.events.publish(Event(f"task.{to}", at, task.key, task_id))
+            if self.events.wants(f"task.{to}"):
+                self.events.publish(Event(f"task.{to}", at, task.key, task_id))
 
     def _evict(self) -> None:
         """Forget the earliest-finished tasks past `max_tasks`; running tasks are never dropped,
