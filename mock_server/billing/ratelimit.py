@@ -25,6 +25,12 @@ class RateLimiter:
     def limit(self) -> RateLimit | None:
         return self._limit
 
+    @property
+    def limited(self) -> bool:
+        """Whether a limit is set: read without the lock, so a request pays nothing for the
+        rate limiter while none is configured (a limit set meanwhile applies from the next)."""
+        return self._limit is not None
+
     def configure(self, limit: RateLimit | None) -> None:
         with self._lock:
             self._limit = limit
