@@ -65,6 +65,7 @@ class Emulator:
             settings, self.store, self.clock, self.scheduler, self.lock, self.images
         )
         self._rng = random.Random(settings.seed)  # timelines; re-seeded at each reset
+        self.draws = 0  # counts the draws and re-seedings of `_rng`: a state file's cue
         self._task_ids = ids.IdStream(settings.seed, "task")
         self._event_ids = ids.IdStream(settings.seed, "event")
         self._finished: deque[str] = deque()
@@ -122,6 +123,7 @@ class Emulator:
             self._finished.clear()
             self.images.clear()
             self._rng = random.Random(self.settings.seed)
+            self.draws += 1
             self._task_ids.new_epoch()
             self._event_ids.new_epoch()
             self.accounts.seed()
@@ -210,6 +212,7 @@ class Emulator:
     def _timeline(self, model: str, quality: str) -> Timeline:
         spec = self.runtime.timeline_for(model, quality)
         low, high = spec.processing_seconds
+        self.draws += 1
         return Timeline(spec.pending_seconds, round(self._rng.uniform(low, high), 3))
 
     def _schedule(self, task: Task, at: float, to: Status) -> None:
@@ -284,6 +287,14 @@ class Emulator:
     def restore_ids(self, positions: dict[str, Any]) -> None:
         self._task_ids.restore(*positions["task"])
         self._event_ids.restore(*positions["event"])
+
+    def generator_state(self) -> tuple[Any, ...]:
+        """The position of the generator that draws processing times (`random.getstate`), so
+        the sequence goes on after a resume instead of starting again from the seed."""
+        return self._rng.getstate()
+
+    def restore_generator(self, state: tuple[Any, ...]) -> None:
+        self._rng.setstate(state)
 
     def adopt(self, task: Task) -> None:
         """A task read back from a state file (already in the store): a finished one queues for

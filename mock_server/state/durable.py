@@ -122,6 +122,9 @@ class DurableState:
         ids = snapshot.ids_doc(emulator)
         if self._written.get("ids") != ids:
             changed["ids"] = self._written["ids"] = ids
+        if self._written.get("timing_generator") != emulator.draws:
+            changed["timing_generator"] = snapshot.generator_doc(emulator)
+            self._written["timing_generator"] = emulator.draws
         version = snapshot.runtime_version(emulator)
         if self._written.get("runtime") != version:
             changed["runtime"] = snapshot.runtime_doc(emulator)

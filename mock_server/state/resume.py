@@ -17,8 +17,7 @@ from mock_server.billing.credits import Entry, Ledger
 from mock_server.billing.keys import Account
 from mock_server.core.clock import ClockMode, wall_time
 from mock_server.emulator import Emulator
-from mock_server.state import codec
-from mock_server.state.snapshot import restore_runtime
+from mock_server.state import codec, snapshot
 from mock_server.state.store import SqliteStore
 
 
@@ -31,8 +30,10 @@ def load(db: sqlite3.Connection, emulator: Emulator, store: SqliteStore) -> None
         _clock(emulator, json.loads(meta["clock"]))
     if "ids" in meta:
         emulator.restore_ids(json.loads(meta["ids"]))
+    if "timing_generator" in meta:
+        snapshot.restore_generator(emulator, meta["timing_generator"])
     if "runtime" in meta:
-        restore_runtime(emulator, json.loads(meta["runtime"]))
+        snapshot.restore_runtime(emulator, json.loads(meta["runtime"]))
     _accounts(db, store)
     emulator.accounts.resume(_tasks(db, emulator, store))
     rows = db.execute("SELECT doc, body FROM deliveries ORDER BY rowid")

@@ -1,14 +1,17 @@
-"""The small documents kept beside the records: the clock, the id streams, and the runtime
-state (timelines, webhook policy, rate limit, key policy, fault rules with their fired counts
-and the generator's position, the scenario in force and the edits noted since).
+"""The small documents kept beside the records: the clock, the id streams, the position of
+the generator that draws processing times, and the runtime state (timelines, webhook policy,
+rate limit, key policy, fault rules with their fired counts and their generator's position, the
+scenario in force and the edits noted since).
 
-Each is written at a commit only when it changed: the id streams at almost every commit (a few
-bytes), the runtime state only after an edit, a reset or a fault rule's draw.
+Each is written at a commit only when it changed: the id streams and the timing generator at
+almost every commit, the runtime state only after an edit, a reset or a fault rule's draw.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 from dataclasses import asdict
 from typing import Any
 
@@ -35,6 +38,23 @@ def clock_doc(emulator: Emulator) -> tuple[Any, str]:
 
 def ids_doc(emulator: Emulator) -> str:
     return json.dumps(emulator.id_positions())
+
+
+# The Mersenne Twister's 624 words and its index, little-endian: 3.3 KB of base64 made in
+# 14 us, where the same tuple as a JSON list is 7.3 KB made in 43 us, under the state lock, at
+# every commit that follows a submit.
+_WORDS = struct.Struct("<625I")
+
+
+def generator_doc(emulator: Emulator) -> str:
+    """The timing generator's position (`random.getstate`); call under the state lock."""
+    version, words, gauss = emulator.generator_state()
+    return json.dumps([version, base64.b64encode(_WORDS.pack(*words)).decode(), gauss])
+
+
+def restore_generator(emulator: Emulator, doc: str) -> None:
+    version, words, gauss = json.loads(doc)
+    emulator.restore_generator((version, _WORDS.unpack(base64.b64decode(words)), gauss))
 
 
 def runtime_version(emulator: Emulator) -> tuple[int, int]:
