@@ -53,11 +53,11 @@ def _clock(emulator: Emulator, doc: dict[str, Any]) -> None:
 def _accounts(db: sqlite3.Connection, store: SqliteStore) -> None:
     """Each key with its totals and its newest entries (as many as a ledger keeps)."""
     accounts: dict[str, Account] = {}
-    for key, revoked, granted, held, spent in db.execute(
-        "SELECT key, revoked, granted, held, spent FROM accounts ORDER BY rowid"
+    for key, revoked, granted, held, spent, pinned in db.execute(
+        "SELECT key, revoked, granted, held, spent, pinned FROM accounts ORDER BY rowid"
     ):
         ledger = Ledger(granted=granted, held=held, spent=spent)
-        accounts[key] = Account(key, ledger, bool(revoked))
+        accounts[key] = Account(key, ledger, bool(revoked), bool(pinned))
     last: dict[str, tuple[Entry, int]] = {}
     for key, seq, at, kind, amount, task_id in db.execute(
         "SELECT key, seq, at, kind, amount, task_id FROM entries ORDER BY key, seq"

@@ -144,11 +144,13 @@ class SqliteStore(MemoryStore):
         if account is None:
             return
         ledger = account.ledger
+        totals = (ledger.granted, ledger.held, ledger.spent)
         db.execute(
-            "INSERT INTO accounts VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+            "INSERT INTO accounts (key, revoked, granted, held, spent, pinned)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
             " revoked = excluded.revoked, granted = excluded.granted, held = excluded.held,"
-            " spent = excluded.spent",
-            (key, int(account.revoked), ledger.granted, ledger.held, ledger.spent),
+            " spent = excluded.spent, pinned = excluded.pinned",
+            (key, int(account.revoked), *totals, int(account.pinned)),
         )
         last, seq = self._last_entry.get(key, (None, 0))
         new: list[Entry] = []
