@@ -90,8 +90,9 @@ def test_a_version_1_file_is_brought_up_to_date_in_place_with_its_records(
     with _serving("--port", "0", "--state", str(state)) as served:
         _submit(served.port, key="aio_alice")
     db = sqlite3.connect(state)
-    with db:  # what version 1 wrote: no pins
+    with db:  # what version 1 wrote: no pins, no buckets
         db.execute("ALTER TABLE accounts DROP COLUMN pinned")
+        db.execute("DROP TABLE buckets")
         db.execute("UPDATE schema_version SET version = 1")
     db.close()
     with _serving("--port", "0", "--state", str(state)) as again:
@@ -104,12 +105,15 @@ def test_a_version_1_file_is_brought_up_to_date_in_place_with_its_records(
 
 def test_reset_empties_the_file(tmp_path: Path) -> None:
     state = tmp_path / "mock.db"
-    with _serving("--port", "0", "--state", str(state)) as served:
+    limit = ("--rate-limit-rps", "1", "--rate-limit-burst", "10")
+    with _serving("--port", "0", "--state", str(state), *limit) as served:
         for _ in range(3):
             _submit(served.port, key="aio_someone")
         assert _count(state, "tasks") == 3
+        assert _count(state, "buckets") == 1
         assert _request(served.port, "POST", "/_mock/reset", key=None)[0] == 200
         assert _count(state, "tasks") == 0
+        assert _count(state, "buckets") == 0
         assert _count(state, "accounts") == 1  # the configured key, granted afresh
         assert _count(state, "entries") == 1
 

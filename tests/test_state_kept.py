@@ -7,8 +7,10 @@ Real servers (`serve --state`) killed with SIGKILL and started again, 127.0.0.1 
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
+import time
 from pathlib import Path
 
 from cli_support import Served, _request, _serving, _submit
@@ -73,3 +75,52 @@ def test_keys_pinned_by_a_control_call_are_not_forgotten_after_a_kill(tmp_path: 
     assert set(ledgers) == {"aio_your_api_key", *pinned, "aio_b", "aio_c"}
     assert ledgers["aio_granted"]["granted"] == 1205
     assert ledgers["aio_revoked"]["revoked"] is True
+
+
+def _limited(port: int) -> int | None:
+    """A request by the default key: None if it went ahead, else the seconds it must wait."""
+    status, answer = _request(port, "GET", "/api/v1/tasks/none")
+    if status == 404:
+        return None
+    assert status == 429, answer
+    found = re.search(r"retry after (\d+) s", answer["error"]["message"])
+    assert found is not None, answer
+    return int(found.group(1))
+
+
+def test_a_spent_bucket_stays_spent_after_a_kill_on_a_manual_clock(tmp_path: Path) -> None:
+    args = ("--port", "0", "--state", str(tmp_path / "mock.db"), "--clock", "manual")
+    limit = ("--rate-limit-rps", "0.1", "--rate-limit-burst", "2")  # a token every 10 s
+    with _serving(*args, *limit) as served:
+        assert [_limited(served.port) for _ in range(3)] == [None, None, 10]
+        advance = {"seconds": 4}
+        assert _request(served.port, "POST", "/_mock/clock/advance", advance)[0] == 200
+        assert _limited(served.port) == 6
+        _killed(served)
+    with _serving(*args, *limit) as again:
+        assert _limited(again.port) == 6  # the clock resumed at its reading, the bucket too
+        advance = {"seconds": 6}
+        assert _request(again.port, "POST", "/_mock/clock/advance", advance)[0] == 200
+        assert [_limited(again.port) for _ in range(2)] == [None, 10]
+
+
+def test_a_spent_bucket_refills_for_the_time_a_scaled_server_was_down(tmp_path: Path) -> None:
+    args = ("--port", "0", "--state", str(tmp_path / "mock.db"), "--clock", "scaled")
+    # x10 and a token every 100 mock seconds: a token every 10 s of wall time.
+    limit = ("--speed", "10", "--rate-limit-rps", "0.01", "--rate-limit-burst", "1")
+    with _serving(*args, *limit) as served:
+        before_taken = time.monotonic()
+        assert _limited(served.port) is None
+        taken = time.monotonic()
+        assert 99 <= (_limited(served.port) or 0) <= 100
+        _killed(served)
+    time.sleep(2.0)
+    with _serving(*args, *limit) as again:
+        asked = time.monotonic()
+        wait = _limited(again.port)
+        answered = time.monotonic()
+    assert wait is not None  # the bucket was kept: a fresh one would have let it through
+    # ... and refilled by 10 x 0.01 tokens a second of wall time since the token was taken,
+    # the time the server was down included (give or take a second of mock time).
+    assert 100 - 10 * (answered - before_taken) - 1 <= wait <= 100 - 10 * (asked - taken) + 1
+    assert wait <= 80

@@ -59,6 +59,7 @@ class DurableState:
                 resume.load(self.db, emulator, self.store)
                 self._journal.load(self.db, emulator.journal, emulator.risk_log)
             self.store.recording = True
+            self.store.watch(emulator.rate_limiter)
             if not self.resumed:
                 self.store.mark_all()  # the configured keys, seeded already
             for key, credits in emulator.settings.keys.items():  # a key added to the flags

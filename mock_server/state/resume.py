@@ -34,6 +34,9 @@ def load(db: sqlite3.Connection, emulator: Emulator, store: SqliteStore) -> None
         snapshot.restore_generator(emulator, meta["timing_generator"])
     if "runtime" in meta:
         snapshot.restore_runtime(emulator, json.loads(meta["runtime"]))
+    emulator.rate_limiter.restore(  # after the runtime state: setting the limit empties them
+        db.execute("SELECT key, tokens, at FROM buckets ORDER BY at, rowid")
+    )
     _accounts(db, store)
     emulator.accounts.resume(_tasks(db, emulator, store))
     rows = db.execute("SELECT doc, body FROM deliveries ORDER BY rowid")

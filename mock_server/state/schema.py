@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mock_server.state.errors import StateFileError as StateFileError  # re-exported
 
-SCHEMA_VERSION = 2  # 2: accounts.pinned
+SCHEMA_VERSION = 2  # 2: accounts.pinned, the buckets table
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 TABLES = (
@@ -26,11 +26,14 @@ TABLES = (
     " PRIMARY KEY (key, seq))",
     "CREATE TABLE IF NOT EXISTS deliveries (event_id TEXT PRIMARY KEY, state TEXT NOT NULL,"
     " doc TEXT NOT NULL, body BLOB NOT NULL)",
+    # The rate limiter's buckets: tokens left and the clock reading they were counted at.
+    "CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL,"
+    " at REAL NOT NULL)",
     # The request journal's ring (state/journaled.py): the entry, its two bodies.
     "CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, doc TEXT NOT NULL,"
     " body BLOB NOT NULL, answer BLOB NOT NULL)",
 )
-DATA_TABLES = ("tasks", "accounts", "entries", "deliveries", "journal")
+DATA_TABLES = ("tasks", "accounts", "entries", "deliveries", "buckets", "journal")
 # What brings a file of version N - 1 to N, run after TABLES has made the tables new in N. A
 # version 1 file has no pins: its keys not in the settings are forgettable, as they were then.
 UPGRADES: dict[int, tuple[str, ...]] = {
