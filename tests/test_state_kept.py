@@ -1,8 +1,10 @@
 """What a restart on the same state file brings back beside the records: the position of the
 generator that draws processing times, the keys pinned by a control call, the rate-limit
-buckets; and an in-process control call is in the file by the time it returns.
+buckets; and an in-process control call (the pytest handle) is in the file by the time it
+returns.
 
-Real servers (`serve --state`) killed with SIGKILL and started again, 127.0.0.1 only."""
+Real servers (`serve --state`, or a MockServer on a state file) killed with SIGKILL and started
+again, 127.0.0.1 only."""
 
 from __future__ import annotations
 
@@ -10,10 +12,19 @@ import json
 import re
 import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from cli_support import Served, _request, _serving, _submit
+import pytest
+from cli_support import ROOT, RUN_TIMEOUT, Served, _env, _request, _serving, _submit
+
+from mock_server.handle import MockHandle
+from mock_server.server import MockServer
+from mock_server.settings.config import Settings
+from mock_server.state import durable
 
 
 def _killed(served: Served) -> None:
@@ -124,3 +135,81 @@ def test_a_spent_bucket_refills_for_the_time_a_scaled_server_was_down(tmp_path: 
     # the time the server was down included (give or take a second of mock time).
     assert 100 - 10 * (answered - before_taken) - 1 <= wait <= 100 - 10 * (asked - taken) + 1
     assert wait <= 80
+
+
+def _row(path: Path, sql: str, *params: Any) -> tuple[Any, ...]:
+    """One row of the file as another process would read it: only what is committed."""
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        row: tuple[Any, ...] = db.execute(sql, params).fetchone()
+        return row
+    finally:
+        db.close()
+
+
+def _meta(path: Path, name: str) -> Any:
+    return json.loads(_row(path, "SELECT doc FROM meta WHERE name = ?", name)[0])
+
+
+def test_the_handles_levers_are_in_the_file_when_they_return(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(durable, "FLUSH_INTERVAL", 3600.0)  # no background commit meanwhile
+    state = tmp_path / "mock.db"
+    with MockServer(Settings(port=0, clock="manual", state=str(state))) as server:
+        handle = MockHandle(server)
+        task_id = handle.submit("a fox")  # over HTTP: committed before its answer
+        handle.credits.create_key("aio_made", 30)
+        assert _row(state, "SELECT granted, pinned FROM accounts WHERE key = 'aio_made'") == (30, 1)
+        handle.credits.grant(5)
+        assert _row(state, "SELECT granted FROM accounts WHERE key = ?", handle.api_key) == (1205,)
+        handle.faults.add("slow", {"type": "latency", "ms": 1})
+        assert [rule["name"] for rule in _meta(state, "runtime")["rules"]] == ["slow"]
+        handle.clock.advance(2.5)
+        assert _meta(state, "clock")["reading"] == server.emulator.clock.now()
+        handle.tasks.complete(task_id)
+        assert _row(state, "SELECT status FROM tasks WHERE id = ?", task_id) == ("completed",)
+        handle.faults.load_scenario("stuck-task")
+        assert _meta(state, "runtime")["scenario"] == "stuck-task"
+        server.control.reset()
+        assert _row(state, "SELECT count(*) FROM tasks") == (0,)
+        handle.close()
+
+
+# A test's process with a mock on a state file, killed right after its levers returned.
+LEVERS_THEN_KILL = """
+import os, signal, sys
+from mock_server.handle import MockHandle
+from mock_server.server import MockServer
+from mock_server.settings.config import Settings
+from mock_server.state import durable
+
+durable.FLUSH_INTERVAL = 3600.0  # no background commit: only the levers' own
+server = MockServer(Settings(port=0, clock="manual", state=sys.argv[1])).start()
+handle = MockHandle(server)
+task_id = handle.submit("a fox")
+handle.credits.grant(5)
+handle.tasks.complete(task_id)
+print(task_id, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_what_the_handle_changed_survives_a_kill_right_after_it_returned(tmp_path: Path) -> None:
+    state = tmp_path / "mock.db"
+    killed = subprocess.run(
+        [sys.executable, "-c", LEVERS_THEN_KILL, str(state)],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    task_id = killed.stdout.strip()
+    with _serving("--port", "0", "--state", str(state), "--clock", "manual") as again:
+        _, task = _request(again.port, "GET", f"/api/v1/tasks/{task_id}")
+        _, ledger = _request(again.port, "GET", "/_mock/keys/aio_your_api_key")
+    assert task["data"]["status"] == "completed"
+    assert (ledger["data"]["granted"], ledger["data"]["spent"]) == (1205, 12)
