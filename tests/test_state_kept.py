@@ -15,16 +15,18 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cli_support import ROOT, RUN_TIMEOUT, Served, _env, _request, _serving, _submit
 
+from mock_server.emulator import Emulator
 from mock_server.handle import MockHandle
 from mock_server.server import MockServer
 from mock_server.settings.config import Settings
-from mock_server.state import durable
+from mock_server.state import durable, snapshot
 
 
 def _killed(served: Served) -> None:
@@ -58,6 +60,29 @@ def test_processing_times_go_on_drawing_where_they_were_after_a_kill(tmp_path: P
     drawn = _timelines(straight)
     assert len({seconds for _, seconds in drawn}) == 6  # six draws, not one sequence twice
     assert _timelines(broken) == drawn
+
+
+def test_past_a_kept_state_the_generator_draws_its_way_back_to_where_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its whole state is kept every CHECKPOINT_DRAWS draws (here 2), its position at every
+    commit: a resume takes the state and draws the rest again."""
+    monkeypatch.setattr(snapshot, "CHECKPOINT_DRAWS", 2)
+    settings = Settings(port=0, clock="manual", seed=3, state=str(tmp_path / "mock.db"))
+    straight = Emulator(replace(settings, state=None))
+    expected = [_draw(straight) for _ in range(8)]
+    with MockServer(settings) as server:
+        drawn = [_draw(server.emulator) for _ in range(5)]
+    with MockServer(settings) as server:
+        drawn += [_draw(server.emulator) for _ in range(3)]
+    assert drawn == expected
+
+
+def _draw(emulator: Emulator) -> float:
+    """A task's processing time, committed as an answer would be."""
+    task = emulator.submit(emulator.authenticate("Bearer aio_your_api_key"), {"prompt": "p"})
+    emulator.store.flush()
+    return task.timeline.processing_seconds
 
 
 def _use(port: int, key: str) -> None:
@@ -179,10 +204,11 @@ def test_the_handles_levers_are_in_the_file_when_they_return(
 # A test's process with a mock on a state file, killed right after its levers returned.
 LEVERS_THEN_KILL = """
 import os, signal, sys
+from mock_server.emulator import Emulator
 from mock_server.handle import MockHandle
 from mock_server.server import MockServer
 from mock_server.settings.config import Settings
-from mock_server.state import durable
+from mock_server.state import durable, snapshot
 
 durable.FLUSH_INTERVAL = 3600.0  # no background commit: only the levers' own
 server = MockServer(Settings(port=0, clock="manual", state=sys.argv[1])).start()

@@ -123,9 +123,10 @@ class DurableState:
         ids = snapshot.ids_doc(emulator)
         if self._written.get("ids") != ids:
             changed["ids"] = self._written["ids"] = ids
-        if self._written.get("timing_generator") != emulator.draws:
-            changed["timing_generator"] = snapshot.generator_doc(emulator)
-            self._written["timing_generator"] = emulator.draws
+        last = self._written.get("timing_generator")
+        checkpoint = snapshot.generator_checkpoint(emulator, last)
+        if checkpoint is not None:
+            self._written["timing_generator"], changed["timing_generator"] = checkpoint
         version = snapshot.runtime_version(emulator)
         if self._written.get("runtime") != version:
             changed["runtime"] = snapshot.runtime_doc(emulator)

@@ -29,9 +29,10 @@ def load(db: sqlite3.Connection, emulator: Emulator, store: SqliteStore) -> None
     if "clock" in meta:
         _clock(emulator, json.loads(meta["clock"]))
     if "ids" in meta:
-        emulator.restore_ids(json.loads(meta["ids"]))
-    if "timing_generator" in meta:
-        snapshot.restore_generator(emulator, meta["timing_generator"])
+        ids = json.loads(meta["ids"])
+        emulator.restore_ids(ids)
+        if "timing_generator" in meta:
+            snapshot.restore_generator(emulator, ids, meta["timing_generator"])
     if "runtime" in meta:
         snapshot.restore_runtime(emulator, json.loads(meta["runtime"]))
     emulator.rate_limiter.restore(  # after the runtime state: setting the limit empties them
