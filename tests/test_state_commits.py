@@ -188,3 +188,58 @@ def test_a_commit_that_fails_answers_500_and_a_later_one_keeps_everything(
     assert status == 200
     assert len(listed["data"]) == 2
     assert all(_in_file(server, task["task_id"]) for task in listed["data"])
+
+
+UNCOUNTED = "a change to the state was not counted"
+RULE = {"name": "coin", "probability": 0.5, "action": {"type": "http_error", "status": 503}}
+
+
+def test_every_change_a_commit_writes_moves_the_count(
+    server: MockServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each kind of state the file keeps, changed through the API (records, the clock alone,
+    runtime edits, fault draws, rate-limit buckets, keys, a reset), then a commit: one that
+    finds something to write though the count said nothing changed would say so. (Id and
+    timing draws come with a record each, so they cannot be changed alone from outside.)"""
+    assert server.durable is not None
+    _, created = _submit(server)
+    task = f"/api/v1/tasks/{_task_id(created)}"
+    last = _task_id(created)
+    for method, path, body in [
+        ("POST", "/_mock/clock/advance", {"seconds": 0.001}),  # the clock alone: none due
+        ("POST", "/_mock/clock/advance", {"seconds": 5}),
+        ("POST", "/_mock/clock", {"mode": "scaled", "speed": 2}),
+        ("POST", "/_mock/clock", {"mode": "manual"}),
+        ("PUT", "/_mock/rate-limit", {"rps": 100, "burst": 50}),
+        ("GET", task, None),
+        ("POST", "/_mock/faults", RULE),
+        ("GET", task, None),
+        ("GET", task, None),
+        ("DELETE", "/_mock/faults/coin", None),
+        ("PUT", "/_mock/rate-limit", None),
+        ("POST", "/_mock/keys", {"key": "aio_another_key"}),
+        ("POST", "/_mock/keys/aio_another_key/credits", {"amount": 100}),
+        ("DELETE", "/_mock/keys/aio_another_key", None),
+        ("POST", "/_mock/tasks/{last}/complete", None),
+        ("POST", "/_mock/reset", None),
+    ]:
+        status, _ = _call(server, method, path.format(last=last), json.dumps(body))
+        assert status in (200, 503), (method, path, status)  # 503: the rule's coin
+        server.durable._commit()  # finds nothing to write, or the change was counted
+        submitted, answer = _submit(server)
+        last = _task_id(answer) if submitted == 200 else last  # else the coin said 503
+    assert UNCOUNTED not in caplog.text
+
+
+def test_a_change_the_count_misses_is_said(
+    server: MockServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The check above can fail: a clock moved behind its own counter's back is written by
+    the next commit, which says it was not counted."""
+    assert server.durable is not None
+    server.durable.flush()
+    clock = server.emulator.clock
+    with clock._lock:
+        clock._anchor_virtual += 60.0  # what a change would look like that forgot its count
+    server.durable._commit()
+    assert UNCOUNTED in caplog.text

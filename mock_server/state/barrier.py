@@ -36,7 +36,7 @@ from collections.abc import Callable
 
 
 class CommitBarrier:
-    """Commit numbers for answers (`ticket`, `outcome`) and for the committer (`begin`,
+    """Commit numbers for answers (`ticket`, `outcome`) and for whoever commits (`begin`,
     `end`). Commits begin and end in order: the caller serialises them."""
 
     def __init__(self, changes: Callable[[], int], commit: Callable[[], None]) -> None:
@@ -86,7 +86,7 @@ class CommitBarrier:
         with self._wakers_lock:
             self._wakers.append(wake)
 
-    # -- for the committer ------------------------------------------------------------------------
+    # -- for whoever commits ---------------------------------------------------------------
 
     def begin(self) -> tuple[int, int]:
         """A commit begins: its number, and the count of changes it carries. Call under the

@@ -2,8 +2,8 @@
 
 SQLite's default checkpoints the WAL into the file inside the `COMMIT` that takes the WAL past
 1,000 pages, with two fsyncs (synchronous=NORMAL): that commit took 15-60 ms instead of 0.05,
-and every answer waiting for it waited as long (p99 of POST at 64 connections went from about
-70 ms to about 100 ms in-process, and the committer made a third as many commits). So the
+and every answer waiting for it waited as long (in-process, p99 of POST at 64 connections
+went from about 70 ms to about 100 ms, and a third as many commits were made). So the
 writing connection does none (`PRAGMA wal_autocheckpoint = 0`), and this thread, when the WAL
 has grown past the same size, makes a PASSIVE checkpoint, which runs beside the writer (it
 copies the frames committed so far; commits go on being appended meanwhile) and never waits.
