@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from mock_server.httpd import commits
 from mock_server.server import MockServer
 from mock_server.settings.config import Settings
 from mock_server.state.durable import DurableState
@@ -146,13 +145,10 @@ def test_a_read_while_everything_is_committed_waits_for_no_commit(server: MockSe
         assert submission.result(10)[0] == 200
 
 
-def test_answers_finished_during_a_commit_share_the_next_one(
-    server: MockServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_answers_finished_during_a_commit_share_the_next_one(server: MockServer) -> None:
     """Group commit: while one commit is being written, every answer finished meanwhile
     waits, and one commit after it carries them all."""
     assert server.durable is not None
-    monkeypatch.setattr(commits, "HOLD_LIMIT_S", 60.0)  # no commit before a round is served
     held = HeldCommits(server.durable)
     with ThreadPoolExecutor(16) as pool:
         first = pool.submit(_submit, server)

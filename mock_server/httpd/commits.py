@@ -3,20 +3,18 @@
 An app that keeps its state in a file (seedream-mock's `--state`) must not have an answer sent
 before what it reports is committed. A commit after each answer makes every request pay for a
 commit of its own; instead the server asks `Commits` for a ticket once the app has answered
-(None: nothing to wait for, as for most reads) and holds the answer. When it has served what
-was ready — or sooner, between two connections, once an answer has waited HOLD_LIMIT_S — it
-makes one commit for all it holds (`Commits.commit`, on the loop: see state/barrier.py for why
-not on a thread it would wake) and sends them. A commit made by another thread wakes the loop
-too (`on_commit`). A held answer keeps its connection busy, so the requests pipelined behind it
-wait and answers leave in the order the requests came. A commit that failed turns the answer
-into a 500: the client must not be told what is not kept.
+(None: nothing to wait for, as for most reads) and holds the answer. When it has served every
+request that was ready, it makes one commit for all it holds (`Commits.commit`, on the loop:
+see state/barrier.py for why not on a thread it would wake) and sends them. A commit made by
+another thread wakes the loop too (`on_commit`). A held answer keeps its connection busy, so the
+requests pipelined behind it wait and answers leave in the order the requests came. A commit
+that failed turns the answer into a 500: the client must not be told what is not kept.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from mock_server.httpd.connection import Connection
@@ -46,19 +44,12 @@ class Commits(Protocol):
         ...
 
 
-# How long an answer may wait for the end of the loop's round before the loop commits for it
-# between two connections: a round with 64 requests ready takes 20 ms, and holding its first
-# answers that long made p99 worse, while committing after every answer costs a commit each.
-HOLD_LIMIT_S = 0.002
-
-
 @dataclass
 class Held:
     ticket: int
     connection: Connection
     request: Request
     answer: Answer | None
-    since: float = field(default_factory=time.monotonic)
 
 
 class HeldAnswers:
@@ -78,10 +69,6 @@ class HeldAnswers:
         held.connection.busy = True  # nothing more is started on it meanwhile
         held.connection.committing = True
         self._held.append(held)
-
-    def overdue(self, now: float) -> bool:
-        """The oldest answer held has waited HOLD_LIMIT_S."""
-        return bool(self._held) and now - self._held[0].since >= HOLD_LIMIT_S
 
     def due(self) -> list[tuple[Held, bool]]:
         """The held answers whose commit ended (and whether it succeeded), in the order they

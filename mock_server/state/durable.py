@@ -53,9 +53,10 @@ class DurableState:
         except BaseException:
             self._lock.release()
             raise
+        self._db_lock = threading.Lock()  # one transaction at a time; taken after the state lock
         try:
             Checkpointer.take_over(self.db)
-            self._checkpointer = Checkpointer(self.path)
+            self._checkpointer = Checkpointer(self.path, self._db_lock)
         except BaseException:
             self.db.close()
             self._lock.release()
@@ -64,7 +65,6 @@ class DurableState:
         self._emulator: Emulator | None = None
         self._written: dict[str, Any] = {}  # per meta document: what was written last
         self._journal = JournalFile()
-        self._db_lock = threading.Lock()  # one transaction at a time; taken after the state lock
         self._lost = False  # a COMMIT failed: the next commit writes everything again
         self._warned = False  # `_uncounted` said so already
         self.barrier = CommitBarrier(self._changes, self._commit_for_answers)
