@@ -34,6 +34,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from mock_server.core.clock import monotonic
+
 
 class CommitBarrier:
     """Commit numbers for answers (`ticket`, `outcome`) and for whoever commits (`begin`,
@@ -48,6 +50,7 @@ class CommitBarrier:
         self._durable = -1  # `changes()` as the last successful commit began
         self._wakers: list[Callable[[], None]] = []
         self._wakers_lock = threading.Lock()
+        self.begun_at = 0.0  # `monotonic()` as the last commit began
 
     # -- for the answers (the server's loop thread, or a request's own thread) --------------------
 
@@ -93,6 +96,7 @@ class CommitBarrier:
         state lock, before reading anything to write (a change counted here is then written)."""
         number, changes = self._begun[0] + 1, self._changes()
         self._begun = (number, changes)  # one tuple: `ticket` reads both at once
+        self.begun_at = monotonic()
         return number, changes
 
     def end(self, number: int, changes: int, ok: bool) -> None:

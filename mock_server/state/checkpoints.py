@@ -9,9 +9,11 @@ the WAL has grown past the same size, in two PASSIVE rounds. The first runs besi
 and copies the bulk while commits go on being appended. Under load it never copies everything
 (commits come in meanwhile), and the WAL starts again from its beginning only after a
 checkpoint that did: without more, it grew by 25 MB a second under POSTs at 64 connections
-(240 MB in 20 s). So the second round holds the writer's lock and copies the few frames
-appended since (about a millisecond, with its fsyncs): the next commit starts the WAL again
-and cuts the file back to WAL_LIMIT (`journal_size_limit`), so its size says how much is new.
+(240 MB in 20 s). So the second round is the writer's: once the bulk is copied, its next
+commit, right after `COMMIT` and before another can begin, checkpoints the few frames appended
+since (`after_commit`: about a millisecond with its fsyncs, on the thread that commits, so no
+other thread holds the writer up meanwhile). The commit after it starts the WAL again and cuts
+the file back to WAL_LIMIT (`journal_size_limit`), so its size says how much is new.
 A checkpoint is no part of durability: a commit in the WAL survives `kill -9` as it is.
 """
 
@@ -34,10 +36,10 @@ log = logging.getLogger(__name__)
 class Checkpointer:
     """Keeps the WAL of `path` near WAL_LIMIT, from a daemon thread, until `stop`."""
 
-    def __init__(self, path: Path, writer: threading.Lock) -> None:
+    def __init__(self, path: Path) -> None:
         self._wal = Path(f"{path}-wal")
-        self._writer = writer  # held by the writing connection from BEGIN to COMMIT
         self._db = schema.connect(path)
+        self._rest_due = False  # the bulk is copied: the writer's next commit copies the rest
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="seedream-checkpoint", daemon=True)
 
@@ -59,18 +61,25 @@ class Checkpointer:
             size = os.stat(self._wal).st_size
         except OSError:
             return
-        if size <= WAL_LIMIT:
-            return
-        with contextlib.suppress(sqlite3.Error):  # busy or failing: tried again next time
-            self._checkpoint()  # the bulk, beside the writer
-            with self._writer:
-                self._checkpoint()  # the rest: now the WAL can start again
+        if size > WAL_LIMIT and not self._rest_due:
+            with contextlib.suppress(sqlite3.Error):  # busy or failing: tried again next time
+                _checkpoint(self._db)  # the bulk, beside the writer
+                self._rest_due = True
 
-    def _checkpoint(self) -> None:
-        self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    def after_commit(self, writer: sqlite3.Connection) -> None:
+        """Called by the writer after its `COMMIT`, before another transaction can begin:
+        copy what the bulk left, so the WAL starts again from its beginning."""
+        if self._rest_due:
+            self._rest_due = False
+            with contextlib.suppress(sqlite3.Error):
+                _checkpoint(writer)
 
     def stop(self) -> None:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
         self._db.close()
+
+
+def _checkpoint(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
