@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Request, Response, jsonify, request
 
-from mock_server.api._http import base_url, emulator, generation
+from mock_server.api._http import base_url, emulator, generation, json_answer
 from mock_server.api.faults import current_faults
 from mock_server.api.requestlog import PORTABILITY_KEY, TASK_KEY
 from mock_server.core.clock import iso
@@ -40,4 +40,4 @@ def get_task(task_id: str) -> Response:
     mock = emulator()
     account = mock.authenticate(request.environ.get("HTTP_AUTHORIZATION"))
     task = mock.task_for(account, task_id)
-    return jsonify(mock.task_document(task, base_url()))
+    return json_answer(mock.task_answer(task, base_url()))
