@@ -18,18 +18,22 @@ if TYPE_CHECKING:
     from mock_server.webhooks.records import Delivery
 
 
+# One encoder for every answer: json.dumps with options builds a new one per call.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def escape_lone_surrogates(text: str) -> str:
     """Write unpaired surrogates (valid in JSON, unencodable in UTF-8) as `\\udXXX` escapes,
     as a JavaScript server's JSON.stringify does; every other character stays as it is."""
+    if text.isascii():  # nearly every answer: no surrogate can be in it, and this is ~free
+        return text
     return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def to_json_bytes(document: Any) -> bytes:
     """The exact bytes the API sends for a document (compact UTF-8 JSON plus a newline)."""
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    text = _COMPACT.encode(document)
     return (escape_lone_surrogates(text) + "\n").encode("utf-8")
 
 

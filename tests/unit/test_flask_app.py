@@ -7,11 +7,11 @@ import io
 from typing import Any
 
 import pytest
-from flask import Flask, Response, session
+from flask import Flask, Request, Response, session
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_server.api.flask_app import ApiFlask, ApiResponse
+from mock_server.api.flask_app import ApiFlask, ApiRequest, ApiResponse
 from mock_server.app import create_app
 from mock_server.settings.config import Settings
 
@@ -214,3 +214,36 @@ def test_hooks_are_inspected_once_each() -> None:
     assert first is hook
     assert app.ensure_sync(hook) is first
     assert hook in app._synced
+
+
+@pytest.mark.parametrize(
+    ("body", "length", "terminated"),
+    [
+        (b'{"prompt": "a fox"}', "19", True),
+        (b"", "0", True),
+        (b"x" * 40, "40", True),  # over the app's limit below: 413
+        (b"abcdef", "3", True),  # more bytes than announced: Werkzeug's own stream
+        (b"abc", None, True),
+        (b"abc", "3", False),
+    ],
+)
+def test_a_buffered_body_reads_as_werkzeug_reads_it(
+    body: bytes, length: str | None, terminated: bool
+) -> None:
+    app = create_app(Settings())
+    app.config["MAX_CONTENT_LENGTH"] = 32
+    results = []
+    for kind in (ApiRequest, Request):
+        environ = _environ("127.0.0.1", "http", "", "/", "") | {"REQUEST_METHOD": "POST"}
+        environ["wsgi.input"] = io.BytesIO(body)
+        if length is not None:
+            environ["CONTENT_LENGTH"] = length
+        if terminated:
+            environ["wsgi.input_terminated"] = True
+        with app.app_context():
+            try:
+                results.append(kind(environ).get_data())
+            except Exception as exc:  # RequestEntityTooLarge for the one over the limit
+                results.append(type(exc).__name__)
+    assert results[0] == results[1]
+    assert (results[0] == "RequestEntityTooLarge") == (len(body) > 32)
