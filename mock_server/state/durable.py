@@ -31,7 +31,6 @@ from mock_server.core.clock import monotonic
 from mock_server.emulator import Emulator
 from mock_server.state import resume, schema, snapshot
 from mock_server.state.barrier import CommitBarrier
-from mock_server.state.checkpoints import Checkpointer
 from mock_server.state.journaled import JournalFile
 from mock_server.state.lockfile import StateLock
 from mock_server.state.store import SqliteStore
@@ -57,13 +56,6 @@ class DurableState:
             self._lock.release()
             raise
         self._db_lock = threading.Lock()  # one transaction at a time; taken after the state lock
-        try:
-            Checkpointer.take_over(self.db)
-            self._checkpointer = Checkpointer(self.path)
-        except BaseException:
-            self.db.close()
-            self._lock.release()
-            raise
         self.store = SqliteStore()
         self._emulator: Emulator | None = None
         self._written: dict[str, Any] = {}  # per meta document: what was written last
@@ -93,7 +85,6 @@ class DurableState:
             self._commit()
         self._thread = threading.Thread(target=self._run, name="seedream-state", daemon=True)
         self._thread.start()
-        self._checkpointer.start()
 
     def flush(self) -> None:
         """Commit every change noted so far, on this thread (nothing new: returns at once):
@@ -191,7 +182,6 @@ class DurableState:
         except sqlite3.Error:
             self._failed()
             raise
-        self._checkpointer.after_commit(self.db)
 
     def _failed(self) -> None:
         """Roll back; the notes written into the transaction are lost with it, so the next
@@ -269,6 +259,5 @@ class DurableState:
             self._flush_journal()
         finally:
             self._emulator = None
-            self._checkpointer.stop()
             self.db.close()
             self._lock.release()
