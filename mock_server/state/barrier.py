@@ -53,6 +53,7 @@ class CommitBarrier:
         self._wakers: list[Callable[[], None]] = []
         self._wakers_lock = threading.Lock()
         self.begun_at = 0.0  # `monotonic()` as the last commit began
+        self._awaited = 0  # the highest ticket given
 
     # -- for the answers (the server's loop thread, or a request's own thread) --------------------
 
@@ -69,9 +70,10 @@ class CommitBarrier:
         now = self._changes()
         if now == durable:
             return None
-        if now == begun and self._ended < number:
-            return number  # being written: it wakes the holder when it ends
-        return number + 1
+        ticket = number if now == begun and self._ended < number else number + 1
+        if ticket > self._awaited:  # a hint for the flusher (`awaited`): races do no harm
+            self._awaited = ticket
+        return ticket
 
     def outcome(self, ticket: int) -> bool | None:
         """None while commit `ticket` has not ended; then True when it or a later commit
@@ -80,6 +82,10 @@ class CommitBarrier:
         if self._ended < ticket:
             return None
         return self._succeeded >= ticket
+
+    def awaited(self) -> bool:
+        """An answer waits for a commit not yet ended: its holder will make one soon."""
+        return self._awaited > self._ended
 
     def settled(self) -> bool:
         """Nothing changed since the last successful commit began (O(1), no lock)."""
