@@ -4,8 +4,9 @@ The timeout is a deadline for the whole attempt (name resolution, connect, TLS h
 the answer's head and body), not a bound on each socket call: with a plain socket timeout, a
 receiver that trickles a byte just inside it can hold an attempt, and a worker, for as long as
 it likes. So every blocking call on the attempt's socket gets only the time left
-(`DeadlineSocket`). Name resolution, which no stdlib call can bound, runs on a helper thread
-that the attempt stops waiting for when its time is up (`_resolve`).
+(`DeadlineSocket`), and a kept-alive connection is given the next attempt's deadline before it
+is used again (`rearm`). Name resolution, which no stdlib call can bound, runs on a helper
+thread that the attempt stops waiting for when its time is up (`_resolve`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import functools
 import http.client
 import math
+import select
 import socket
 import ssl
 import threading
@@ -21,6 +23,10 @@ from urllib.parse import urlsplit
 
 from mock_server.core.clock import monotonic
 
+# Linux's switch that makes the kernel acknowledge what arrives at once. Without it a kept
+# connection stalls ~40 ms per answer (see `ack_at_once`); where it is missing, connections
+# are not kept (`connections.KEEPS_ALIVE`).
+QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)
 LOOKUPS = 8  # name resolutions in flight at once; one that hangs holds its thread till it ends
 _lookups = threading.BoundedSemaphore(LOOKUPS)
 
@@ -47,9 +53,11 @@ def target(url: str) -> tuple[Origin, str]:
 
 
 class DeadlineSocket(socket.socket):
-    """A socket whose blocking calls each get only the time left until `deadline`."""
+    """A socket whose blocking calls each get only the time left until `deadline`; it counts
+    the bytes received since it was last armed (so a failure can tell if any answer came)."""
 
     deadline: float = math.inf
+    received: int = 0
 
     def arm(self) -> None:
         if self.deadline == math.inf:
@@ -65,7 +73,9 @@ class DeadlineSocket(socket.socket):
 
     def recv_into(self, *args: Any, **kwargs: Any) -> int:
         self.arm()
-        return super().recv_into(*args, **kwargs)
+        count = super().recv_into(*args, **kwargs)
+        self.received += count
+        return count
 
     def send(self, *args: Any, **kwargs: Any) -> int:
         self.arm()
@@ -139,7 +149,7 @@ def _open(address: tuple[str, int], deadline: float) -> DeadlineSocket:
 class PlainConnection(http.client.HTTPConnection):
     def __init__(self, origin: Origin, deadline: float) -> None:
         super().__init__(origin.host, origin.port, timeout=_left(deadline) or 0.001)
-        self.deadline: float = deadline
+        self.deadline: float = deadline  # the attempt's; a kept connection is re-armed
         self._create_connection = lambda address, *_: _open(address, self.deadline)
 
 
@@ -169,6 +179,52 @@ def new_connection(origin: Origin, deadline: float) -> Connection:
     if origin.secure:
         return TLSConnection(origin, deadline)
     return PlainConnection(origin, deadline)
+
+
+def rearm(connection: Connection, deadline: float) -> None:
+    """Give a kept connection the next attempt's deadline, and start counting bytes afresh."""
+    connection.deadline = deadline
+    sock = _socket(connection)
+    if sock is not None:
+        sock.deadline, sock.received = deadline, 0
+
+
+def answered(connection: Connection) -> bool:
+    """Whether any byte of an answer arrived since the connection was last armed."""
+    sock = _socket(connection)
+    return sock is not None and sock.received > 0
+
+
+def ack_at_once(connection: Connection) -> None:
+    """Acknowledge the answer's segments as they come. Receivers on `http.server` or Werkzeug
+    write the head and the body in two small segments without TCP_NODELAY, so Nagle holds the
+    body until the head is acknowledged; on a kept connection Linux delays that ACK (it has seen
+    request follow answer) by ~40 ms per answer. A fresh connection starts in quick-ACK mode;
+    this puts a kept one back in it. Set after the request is sent, as Linux leaves the mode
+    again on its own."""
+    sock = connection.sock
+    if QUICKACK is not None and sock is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
+
+
+def dropped(connection: Connection) -> bool:
+    """Whether an idle connection can no longer carry a request: the receiver closed it (or
+    reset it, or sent something nobody asked for), which shows as the socket being readable."""
+    sock = connection.sock
+    if sock is None:
+        return True
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return True
+    try:
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):  # closed under us
+        return True
+
+
+def _socket(connection: Connection) -> DeadlineSocket | None:
+    return cast(DeadlineSocket | None, connection.sock)
 
 
 @functools.cache
