@@ -17,7 +17,8 @@ from __future__ import annotations
 import threading
 
 from mock_server.core.clock import monotonic
-from mock_server.webhooks.sockets import QUICKACK, Connection, Origin, dropped
+from mock_server.webhooks.sockets import QUICKACK, Origin
+from mock_server.webhooks.wire import Connection
 
 IDLE_SECONDS = 2.0  # about the shortest keep-alive timeout of common servers (gunicorn's 2 s)
 LIMIT = 64
@@ -58,7 +59,7 @@ class Connections:
             while kept and found is None:
                 _, connection = kept.pop()
                 self._count -= 1
-                if dropped(connection):
+                if connection.dropped():
                     gone.append(connection)
                 else:
                     found = connection
@@ -68,9 +69,10 @@ class Connections:
             connection.close()
         return found
 
-    def give(self, origin: Origin, connection: Connection) -> None:
-        """Keep `connection` for the next attempt to `origin` (or close it: pool closed or not
-        keeping connections)."""
+    def give(self, connection: Connection) -> None:
+        """Keep `connection` for the next attempt to its origin (or close it: pool closed or
+        not keeping connections)."""
+        origin = connection.origin
         with self._cond:
             if not self.keep or self._closed:
                 surplus = [connection]

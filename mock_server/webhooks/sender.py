@@ -1,7 +1,8 @@
 """One webhook attempt over real HTTP: bounded in time and in bytes read; never follows redirects.
 
 Runs on a worker thread, outside every lock, so a slow receiver never holds up the API. The
-timeout is a deadline for the whole attempt, name resolution included (`sockets.py`). With a
+timeout is a deadline for the whole attempt, name resolution included (`sockets.py`); the
+request and its answer are written and read by `wire.py`, as http.client would. With a
 pool (`connections.py`) an attempt goes over a kept connection when there is one; if that
 connection turns out to have been closed by the receiver before any byte of the answer came,
 the request is sent once more at once on a new connection, within the same deadline and as
@@ -17,18 +18,10 @@ from email.utils import parsedate_to_datetime
 
 from mock_server.core.clock import monotonic, wall_time
 from mock_server.webhooks.connections import Connections
-from mock_server.webhooks.sockets import (
-    Connection,
-    Origin,
-    ack_at_once,
-    answered,
-    new_connection,
-    rearm,
-    target,
-)
+from mock_server.webhooks.sockets import target
+from mock_server.webhooks.wire import Answer, Connection
 
-READ_LIMIT = 64 * 1024  # bytes of a receiver's answer we read at most
-EXCERPT_CHARS = 500  # of which the attempt log keeps this much
+EXCERPT_CHARS = 500  # of the answer's body (at most wire.READ_LIMIT bytes), the log keeps this
 MAX_RETRY_AFTER = 24 * 3600.0
 
 
@@ -76,14 +69,16 @@ def post(
     deadline = started + timeout
     try:
         origin, path = target(url)
-        request = _Request(origin, path, body, headers, started, deadline)
+        request = _Request(path, body, headers, deadline)
         kept = connections.take(origin) if connections is not None else None
         if kept is not None:
             try:
-                return _exchange(kept, request, connections, reused=True)
+                answer = _exchange(kept, request, connections, reused=True)
+                return _result(answer, started)
             except _Stale:
                 pass  # the receiver had closed it and never saw this request: once more, fresh
-        return _exchange(new_connection(origin, deadline), request, connections, reused=False)
+        answer = _exchange(Connection(origin), request, connections, reused=False)
+        return _result(answer, started)
     except TimeoutError:
         return _failed(started, f"timed out after {timeout:g} s")
     except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
@@ -94,11 +89,9 @@ def post(
 
 @dataclass(frozen=True)
 class _Request:
-    origin: Origin
     path: str
     body: bytes
     headers: dict[str, str]
-    started: float  # when the attempt began: its latency counts a stale try too
     deadline: float
 
 
@@ -112,50 +105,39 @@ def _exchange(
     connections: Connections | None,
     *,
     reused: bool,
-) -> AttemptResult:
+) -> Answer:
     """One request and its answer on `connection`, which is then kept or closed. A kept
     connection that fails with a closed or reset connection before any byte of the answer
     arrived raises `_Stale` (what HTTP clients retry: the receiver closed an idle connection as
     the request went out); every other failure is the attempt's."""
-    rearm(connection, request.deadline)
     try:
-        connection.request("POST", request.path, body=request.body, headers=request.headers)
-        ack_at_once(connection)
-        response = connection.getresponse()
-        excerpt = _read_capped(response)
+        answer = connection.exchange(request.path, request.headers, request.body, request.deadline)
     except Exception as exc:
-        stale = reused and _closed_under_us(exc) and not answered(connection)
         connection.close()
-        if stale:
+        if reused and _closed_under_us(exc) and not connection.received:
             raise _Stale from exc
         raise
-    if connections is not None and response.isclosed() and connection.sock is not None:
-        connections.give(request.origin, connection)  # read to its end, and not closing
+    if connections is not None and answer.reusable:
+        connections.give(connection)
     else:
         connection.close()
-    return _result(response, excerpt, request.started)
+    return answer
 
 
 def _closed_under_us(exc: Exception) -> bool:
     return isinstance(exc, ConnectionError | ssl.SSLEOFError | ssl.SSLZeroReturnError)
 
 
-def _result(response: http.client.HTTPResponse, excerpt: str, started: float) -> AttemptResult:
-    status = response.status
+def _result(answer: Answer, started: float) -> AttemptResult:
+    status = answer.status
     error = None
     if 300 <= status < 400:
-        error = f"redirect to {response.getheader('Location')!r} not followed"
+        error = f"redirect to {answer.header('location')!r} not followed"
     retry_after = None
     if status in (429, 503):
-        retry_after = retry_after_seconds(response.getheader("Retry-After"))
+        retry_after = retry_after_seconds(answer.header("retry-after"))
+    excerpt = answer.body[: EXCERPT_CHARS * 4].decode("utf-8", "replace")[:EXCERPT_CHARS]
     return AttemptResult(status, error, (monotonic() - started) * 1000, excerpt, retry_after)
-
-
-def _read_capped(response: http.client.HTTPResponse) -> str:
-    """At most READ_LIMIT bytes of the answer; an answer that fits is read to its end, which
-    `read` (unlike `read1`) marks by closing the response, so its connection can be kept."""
-    received = response.read(READ_LIMIT)
-    return received[: EXCERPT_CHARS * 4].decode("utf-8", "replace")[:EXCERPT_CHARS]
 
 
 def _failed(started: float, error: str) -> AttemptResult:

@@ -1,18 +1,17 @@
-"""Connections to callback receivers, each bound by one attempt's deadline.
+"""Sockets to callback receivers, each bound by one attempt's deadline.
 
 The timeout is a deadline for the whole attempt (name resolution, connect, TLS handshake, send,
 the answer's head and body), not a bound on each socket call: with a plain socket timeout, a
 receiver that trickles a byte just inside it can hold an attempt, and a worker, for as long as
 it likes. So every blocking call on the attempt's socket gets only the time left
-(`DeadlineSocket`), and a kept-alive connection is given the next attempt's deadline before it
-is used again (`rearm`). Name resolution, which no stdlib call can bound, runs on a helper
-thread that the attempt stops waiting for when its time is up (`_resolve`).
+(`DeadlineSocket`); a kept socket is given the next attempt's deadline before it is used
+again (`wire.Connection.exchange`). Name resolution, which no stdlib call can bound, runs on
+a helper thread that the attempt stops waiting for when its time is up (`_resolve`).
 """
 
 from __future__ import annotations
 
 import functools
-import http.client
 import math
 import select
 import socket
@@ -53,11 +52,10 @@ def target(url: str) -> tuple[Origin, str]:
 
 
 class DeadlineSocket(socket.socket):
-    """A socket whose blocking calls each get only the time left until `deadline`; it counts
-    the bytes received since it was last armed (so a failure can tell if any answer came)."""
+    """A socket whose blocking calls each get only the time left until `deadline` (a kept
+    socket is given the next attempt's deadline before it is used again)."""
 
     deadline: float = math.inf
-    received: int = 0
 
     def arm(self) -> None:
         if self.deadline == math.inf:
@@ -73,9 +71,11 @@ class DeadlineSocket(socket.socket):
 
     def recv_into(self, *args: Any, **kwargs: Any) -> int:
         self.arm()
-        count = super().recv_into(*args, **kwargs)
-        self.received += count
-        return count
+        return super().recv_into(*args, **kwargs)
+
+    def recv(self, *args: Any, **kwargs: Any) -> bytes:
+        self.arm()
+        return super().recv(*args, **kwargs)
 
     def send(self, *args: Any, **kwargs: Any) -> int:
         self.arm()
@@ -146,73 +146,44 @@ def _open(address: tuple[str, int], deadline: float) -> DeadlineSocket:
     raise error
 
 
-class PlainConnection(http.client.HTTPConnection):
-    def __init__(self, origin: Origin, deadline: float) -> None:
-        super().__init__(origin.host, origin.port, timeout=_left(deadline) or 0.001)
-        self.deadline: float = deadline  # the attempt's; a kept connection is re-armed
-        self._create_connection = lambda address, *_: _open(address, self.deadline)
-
-
-class TLSConnection(http.client.HTTPSConnection):
-    def __init__(self, origin: Origin, deadline: float) -> None:
-        timeout = _left(deadline) or 0.001
-        super().__init__(origin.host, origin.port, timeout=timeout, context=_tls())
-        self.deadline: float = deadline
-        self._create_connection = lambda address, *_: _open(address, self.deadline)
-
-    def connect(self) -> None:
-        http.client.HTTPConnection.connect(self)  # TCP only; the handshake follows, bounded
-        wrapped = _tls().wrap_socket(
-            self.sock, server_hostname=self.host, do_handshake_on_connect=False
+def connect(origin: Origin, deadline: float) -> DeadlineSocket:
+    """A socket connected to `origin`, through the TLS handshake for https, by the deadline."""
+    sock = _open((origin.host, origin.port), deadline)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if not origin.secure:
+            return sock
+        # The context's sslsocket_class; wrapping detaches `sock`, closing it then does nothing.
+        wrapped = cast(
+            DeadlineTLSSocket,
+            _tls().wrap_socket(sock, server_hostname=origin.host, do_handshake_on_connect=False),
         )
-        sock = cast(DeadlineTLSSocket, wrapped)  # the context's sslsocket_class
-        sock.deadline = self.deadline
-        self.sock = sock
-        sock.do_handshake()
+    except BaseException:
+        sock.close()
+        raise
+    try:
+        wrapped.deadline = deadline
+        wrapped.do_handshake()
+    except BaseException:
+        wrapped.close()
+        raise
+    return wrapped
 
 
-Connection = PlainConnection | TLSConnection
-
-
-def new_connection(origin: Origin, deadline: float) -> Connection:
-    """A connection to `origin`, not yet opened: the first request opens it, by the deadline."""
-    if origin.secure:
-        return TLSConnection(origin, deadline)
-    return PlainConnection(origin, deadline)
-
-
-def rearm(connection: Connection, deadline: float) -> None:
-    """Give a kept connection the next attempt's deadline, and start counting bytes afresh."""
-    connection.deadline = deadline
-    sock = _socket(connection)
-    if sock is not None:
-        sock.deadline, sock.received = deadline, 0
-
-
-def answered(connection: Connection) -> bool:
-    """Whether any byte of an answer arrived since the connection was last armed."""
-    sock = _socket(connection)
-    return sock is not None and sock.received > 0
-
-
-def ack_at_once(connection: Connection) -> None:
+def ack_at_once(sock: socket.socket) -> None:
     """Acknowledge the answer's segments as they come. Receivers on `http.server` or Werkzeug
     write the head and the body in two small segments without TCP_NODELAY, so Nagle holds the
     body until the head is acknowledged; on a kept connection Linux delays that ACK (it has seen
     request follow answer) by ~40 ms per answer. A fresh connection starts in quick-ACK mode;
     this puts a kept one back in it. Set after the request is sent, as Linux leaves the mode
     again on its own."""
-    sock = connection.sock
-    if QUICKACK is not None and sock is not None:
+    if QUICKACK is not None:
         sock.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
 
 
-def dropped(connection: Connection) -> bool:
-    """Whether an idle connection can no longer carry a request: the receiver closed it (or
-    reset it, or sent something nobody asked for), which shows as the socket being readable."""
-    sock = connection.sock
-    if sock is None:
-        return True
+def readable(sock: socket.socket) -> bool:
+    """Whether anything waits to be read (bytes, the end of the stream, a reset): on an idle
+    connection, a sign that the receiver closed it or sent something nobody asked for."""
     if isinstance(sock, ssl.SSLSocket) and sock.pending():
         return True
     try:
@@ -221,10 +192,6 @@ def dropped(connection: Connection) -> bool:
         return bool(poller.poll(0))
     except (OSError, ValueError):  # closed under us
         return True
-
-
-def _socket(connection: Connection) -> DeadlineSocket | None:
-    return cast(DeadlineSocket | None, connection.sock)
 
 
 @functools.cache

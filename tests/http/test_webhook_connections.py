@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from scripted_receiver import (  # tests/http is on sys.path (rootdir mode)
+    ANSWER,
     ANSWER_CLOSE,
     DROP,
     PARTIAL,
@@ -27,7 +28,8 @@ from mock_server.server import MockServer
 from mock_server.webhooks import sockets
 from mock_server.webhooks.connections import KEEPS_ALIVE, Connections
 from mock_server.webhooks.sender import post
-from mock_server.webhooks.sockets import new_connection, target
+from mock_server.webhooks.sockets import target
+from mock_server.webhooks.wire import Connection
 from seedream_contracts.client import Client
 from seedream_contracts.receiver import Reply, WebhookReceiver
 
@@ -182,22 +184,28 @@ def test_an_idle_connection_is_closed_after_the_idle_time() -> None:
     pool.close()
 
 
+def answered_connection(url: str) -> Connection:
+    """A connection to `url` that has carried one POST and is open."""
+    origin, path = target(url)
+    connection = Connection(origin)
+    assert connection.exchange(path, {}, b"{}", time.monotonic() + 5).reusable
+    return connection
+
+
 @kept_alive
-def test_a_connection_the_receiver_closed_is_not_taken_again() -> None:
+@pytest.mark.parametrize(("after_answer", "taken"), [(ANSWER, True), (ANSWER_CLOSE, False)])
+def test_a_connection_the_receiver_closed_is_not_taken_again(
+    after_answer: str, taken: bool
+) -> None:
     pool = Connections(per_origin=2)
-    with ScriptedReceiver(plan_of({}, ANSWER_CLOSE)) as receiver:
-        origin, _ = target(receiver.url)
-        connection = new_connection(origin, time.monotonic() + 5)
-        connection.connect()
-        pool.give(origin, connection)
-        assert pool.take(origin) is connection  # open and quiet: taken
-        connection.request("POST", "/hook", b"{}")
-        assert connection.getresponse().read() == b'{"ok":true}'
-        pool.give(origin, connection)
-        time.sleep(0.2)  # the receiver's close arrives
-        assert pool.take(origin) is None
-        assert connection.sock is None
+    with ScriptedReceiver(plan_of({}, after_answer)) as receiver:
+        connection = answered_connection(receiver.url)
+        pool.give(connection)
+        time.sleep(0.2)  # a close by the receiver has arrived
+        assert (pool.take(connection.origin) is connection) is taken
+        assert (connection.sock is None) is not taken
         assert pool.idle == 0
+    connection.close()
     pool.close()
 
 
@@ -207,11 +215,8 @@ def test_the_pool_keeps_at_most_its_bounds_closing_the_oldest() -> None:
     with ScriptedReceiver() as first, ScriptedReceiver() as second:
         opened = []
         for receiver in (first, first, first, second, second):
-            origin, _ = target(receiver.url)
-            connection = new_connection(origin, time.monotonic() + 5)
-            connection.connect()
-            opened.append(connection)
-            pool.give(origin, connection)
+            opened.append(answered_connection(receiver.url))
+            pool.give(opened[-1])
         assert pool.idle == 3
         # first's oldest went past per_origin; then first's next oldest past the limit
         assert [c.sock is None for c in opened] == [True, True, False, False, False]
