@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask
 
 from mock_server.api._json import ApiJSONProvider
 from mock_server.api.control import control
@@ -13,6 +13,7 @@ from mock_server.api.control_webhooks import control_webhooks
 from mock_server.api.envelope import register_error_handlers
 from mock_server.api.faults import register_fault_hooks
 from mock_server.api.files import files
+from mock_server.api.flask_app import ApiFlask
 from mock_server.api.public import public
 from mock_server.api.requestlog import register_request_log
 from mock_server.control import Control
@@ -20,22 +21,6 @@ from mock_server.core.clock import monotonic
 from mock_server.emulator import Emulator
 from mock_server.inspector import register_inspector
 from mock_server.settings.config import Settings
-
-
-class ApiFlask(Flask):
-    """Flask, with the API's answer to `OPTIONS`."""
-
-    def make_default_options_response(self) -> Response:
-        """`204 No Content` with `Allow: GET, HEAD, OPTIONS`, where Flask sends a 200 with an
-        empty `text/html` body. The answer is its headers: 204 says so, so curl, `requests` and
-        `fetch` take it as success and none tries to read (or parse) a body; a CORS preflight
-        accepts any 2xx, and 204 is what CORS middleware (Express `cors`, nginx recipes) sends.
-        Unknown paths never get here: routing answers them 404 in the error envelope."""
-        allowed = super().make_default_options_response().allow
-        response = self.response_class(status=204)
-        response.headers["Allow"] = ", ".join(sorted(allowed))
-        del response.headers["Content-Type"]
-        return response
 
 
 def create_app(settings: Settings | None = None, emulator: Emulator | None = None) -> Flask:

@@ -6,9 +6,11 @@ operation takes the state lock itself and returns plain documents.
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 from mock_server.billing.keys import Account
 from mock_server.core import documents
@@ -26,6 +28,26 @@ from seedream_contracts.profiles import Profile
 
 if TYPE_CHECKING:
     from mock_server.emulator import Emulator
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _committed(lever: Callable[Concatenate[Control, P], R]) -> Callable[Concatenate[Control, P], R]:
+    """A lever that changes state (or fires what fell due) returns only once the change is in
+    the state file, if there is one (`Store.flush`; in memory it does nothing). Over HTTP the
+    answer waits for that commit anyway; an in-process caller, the pytest handle or code
+    holding `MockServer.control`, must not be told more than the file keeps either."""
+
+    @functools.wraps(lever)
+    def call(self: Control, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return lever(self, *args, **kwargs)
+        finally:  # a lever that failed half-way may have changed something: that is kept too
+            self.mock.store.flush()
+
+    return call
 
 
 class Control:
@@ -51,6 +73,7 @@ class Control:
                 found = cls._of[mock] = cls(mock)
             return found
 
+    @_committed
     def reset(self) -> None:
         """Back to the start state: the settings, then the start scenario (--scenario), if any."""
         self.mock.reset(self.mock.runtime.start_scenario)
@@ -65,10 +88,12 @@ class Control:
     def clock_document(self) -> dict[str, Any]:
         return documents.clock(self.mock.clock.state(), self.mock.scheduler.pending())
 
+    @_committed
     def set_clock(self, mode: str, speed: float | None) -> None:
         """Switch mode and speed; a speed out of range is a 400 naming `speed`, nothing changed."""
         self.mock.runtime.edit(edits.SetClock(mode, speed))
 
+    @_committed
     def advance_clock(self, seconds: float) -> None:
         """Move time forward, firing every event due on the way before returning. Seconds that
         would take the clock past MAX_READING are a 400 naming `seconds`; nothing moves."""
@@ -81,6 +106,7 @@ class Control:
             )
         self.mock.scheduler.advance_to(now + float(seconds))
 
+    @_committed
     def advance_clock_to(self, moment: float) -> None:
         """Advance to `moment` (a moment already past changes nothing); beyond MAX_READING it
         is a 400 naming `to`."""
@@ -101,22 +127,26 @@ class Control:
         with self.mock.lock:
             return documents.ledger(self.mock.accounts.get(key))
 
+    @_committed
     def create_key(self, key: str, credits: int | None) -> Account:
         grant = self.mock.settings.default_credits if credits is None else credits
         with self.mock.lock:
             self.mock.runtime.edit(edits.CreateKey(key, grant))
             return self.mock.accounts.get(key)
 
+    @_committed
     def grant(self, key: str, amount: int) -> dict[str, Any]:
         with self.mock.lock:
             self.mock.runtime.edit(edits.Grant(key, amount))
             return documents.ledger(self.mock.accounts.get(key))
 
+    @_committed
     def revoke(self, key: str) -> dict[str, Any]:
         with self.mock.lock:
             self.mock.runtime.edit(edits.Revoke(key))
             return documents.ledger(self.mock.accounts.get(key))
 
+    @_committed
     def deliveries(
         self,
         task_id: str | None,
@@ -143,6 +173,7 @@ class Control:
         with self.mock.lock:
             return documents.delivery(self.mock.webhooks.get(event_id))
 
+    @_committed
     def resend(self, event_id: str) -> dict[str, Any]:
         found = self.mock.webhooks.resend(event_id)
         with self.mock.lock:
@@ -150,6 +181,7 @@ class Control:
 
     # -- faults, limits, timelines, tasks, scenarios -------------------------------------------
 
+    @_committed
     def add_fault(self, document: Any) -> dict[str, Any]:
         problem = first_error("fault_rule", document)
         if problem is not None:
@@ -160,9 +192,11 @@ class Control:
             added = next(r for r in self.mock.faults.rules() if r.name == document["name"])
             return documents.fault_rule(added)
 
+    @_committed
     def remove_fault(self, name: str) -> None:
         self.mock.runtime.edit(edits.RemoveRule(name))
 
+    @_committed
     def clear_faults(self) -> None:
         self.mock.runtime.edit(edits.ClearRules())
 
@@ -175,6 +209,7 @@ class Control:
         limit = self.mock.rate_limiter.limit
         return None if limit is None else {"rps": limit.rps, "burst": limit.burst}
 
+    @_committed
     def set_rate_limit(self, document: Any) -> dict[str, Any] | None:
         self._edit_part({"rate_limit": document})
         return self.rate_limit()
@@ -191,10 +226,12 @@ class Control:
                 for (model, quality), spec in self.mock.runtime.timelines.items()
             ]
 
+    @_committed
     def set_timeline(self, document: Any) -> list[dict[str, Any]]:
         self._edit_part({"timelines": [document]})
         return self.timelines()
 
+    @_committed
     def clear_timelines(self) -> None:
         self.mock.runtime.edit(edits.ClearTimelines())
 
@@ -203,6 +240,7 @@ class Control:
         checked = scenarios.check({"name": "control-api", "description": "-", **part}, "body")
         self.mock.runtime.edit(*edits.scenario_edits(checked))
 
+    @_committed
     def tasks(
         self,
         key: str | None,
@@ -230,10 +268,12 @@ class Control:
                 for t in page(found, lambda t: t.task_id, limit, before)
             ]
 
+    @_committed
     def complete(self, task_id: str) -> None:
         """End a running task now, successfully."""
         self.mock.force(task_id, Status.COMPLETED)
 
+    @_committed
     def fail(self, task_id: str, error: TaskError) -> None:
         """End a running task now, failed with `error`."""
         self.mock.force(task_id, Status.FAILED, error)
@@ -248,6 +288,7 @@ class Control:
         """The pattern a callback URL must match on this server (for the OpenAPI document)."""
         return callback_url_pattern(self.mock.settings.callback_hosts)
 
+    @_committed
     def load_scenario(self, document: Any) -> dict[str, Any]:
         checked = scenarios.check(document, "scenario")
         self.mock.reset(checked)  # the settings, then this scenario: no start scenario under it

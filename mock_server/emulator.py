@@ -65,6 +65,7 @@ class Emulator:
             settings, self.store, self.clock, self.scheduler, self.lock, self.images
         )
         self._rng = random.Random(settings.seed)  # timelines; re-seeded at each reset
+        self._seedings, self._draws = 0, 0  # where `_rng` stands: seeded how often, drawn since
         self._task_ids = ids.IdStream(settings.seed, "task")
         self._event_ids = ids.IdStream(settings.seed, "event")
         self._finished: deque[str] = deque()
@@ -122,6 +123,7 @@ class Emulator:
             self._finished.clear()
             self.images.clear()
             self._rng = random.Random(self.settings.seed)
+            self._seedings, self._draws = self._seedings + 1, 0
             self._task_ids.new_epoch()
             self._event_ids.new_epoch()
             self.accounts.seed()
@@ -162,10 +164,12 @@ class Emulator:
             )
             self.store.save_account(account)
             self.store.save_task(task)
-            self.events.publish(
-                Event("credits.held", now, account.key, task.task_id, {"amount": price})
-            )
-            self.events.publish(Event("task.created", now, account.key, task.task_id))
+            if self.events.wants("credits.held"):
+                self.events.publish(
+                    Event("credits.held", now, account.key, task.task_id, {"amount": price})
+                )
+            if self.events.wants("task.created"):
+                self.events.publish(Event("task.created", now, account.key, task.task_id))
             if task.timeline.stall_in != Status.PENDING:
                 self._schedule(task, now + task.timeline.pending_seconds, Status.PROCESSING)
             self._evict()
@@ -210,6 +214,7 @@ class Emulator:
     def _timeline(self, model: str, quality: str) -> Timeline:
         spec = self.runtime.timeline_for(model, quality)
         low, high = spec.processing_seconds
+        self._draws += 1
         return Timeline(spec.pending_seconds, round(self._rng.uniform(low, high), 3))
 
     def _schedule(self, task: Task, at: float, to: Status) -> None:
@@ -245,7 +250,8 @@ class Emulator:
             self.store.save_account(account)
             if task.terminal:  # after the save: an idle key may be forgotten now
                 self.accounts.settled(task.key)
-            self.events.publish(Event(f"task.{to}", at, task.key, task_id))
+            if self.events.wants(f"task.{to}"):
+                self.events.publish(Event(f"task.{to}", at, task.key, task_id))
 
     def _evict(self) -> None:
         """Forget the earliest-finished tasks past `max_tasks`; running tasks are never dropped,
@@ -284,6 +290,24 @@ class Emulator:
     def restore_ids(self, positions: dict[str, Any]) -> None:
         self._task_ids.restore(*positions["task"])
         self._event_ids.restore(*positions["event"])
+
+    def generator_position(self) -> tuple[int, int]:
+        """Where the generator that draws processing times stands: how often it was seeded (at
+        each reset) and how many times it drew since, so a resume goes on with its sequence."""
+        return self._seedings, self._draws
+
+    def generator_state(self) -> tuple[Any, ...]:
+        """Its state as `random.getstate` gives it (3.3 KB: a state file keeps it now and then,
+        and the position at every commit)."""
+        return self._rng.getstate()
+
+    def restore_generator(self, position: tuple[int, int], state: Any, then: int) -> None:
+        """Put the generator back at `position` from `state`, the state it had after `then`
+        draws of the same seeding: the draws since are made again (each is one `uniform`)."""
+        self._rng.setstate(state)
+        for _ in range(position[1] - then):
+            self._rng.uniform(0.0, 1.0)
+        self._seedings, self._draws = position
 
     def adopt(self, task: Task) -> None:
         """A task read back from a state file (already in the store): a finished one queues for

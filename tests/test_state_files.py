@@ -1,5 +1,6 @@
 """State files are guarded: a second process, a corrupt, foreign or newer file are refused
-with a message naming the file and nothing written; `state inspect` summarises one without a
+with a message naming the file and nothing written, an older one is brought up to date;
+`state inspect` summarises one without a
 server; `/_mock/reset` empties it; a manual clock resumes at its reading."""
 
 from __future__ import annotations
@@ -82,14 +83,37 @@ def test_a_newer_schema_version_is_refused_and_nothing_written(tmp_path: Path) -
     assert state.read_bytes() == before
 
 
-def test_reset_empties_the_file(tmp_path: Path) -> None:
+def test_a_version_1_file_is_brought_up_to_date_in_place_with_its_records(
+    tmp_path: Path,
+) -> None:
     state = tmp_path / "mock.db"
     with _serving("--port", "0", "--state", str(state)) as served:
+        _submit(served.port, key="aio_alice")
+    db = sqlite3.connect(state)
+    with db:  # what version 1 wrote: no pins, no buckets
+        db.execute("ALTER TABLE accounts DROP COLUMN pinned")
+        db.execute("DROP TABLE buckets")
+        db.execute("UPDATE schema_version SET version = 1")
+    db.close()
+    with _serving("--port", "0", "--state", str(state)) as again:
+        _, ledger = _request(again.port, "GET", "/_mock/keys/aio_alice", key=None)
+        assert (ledger["data"]["held"], ledger["data"]["available"]) == (12, 1188)
+    out = _run("state", "inspect", str(state)).stdout
+    assert f"schema version {SCHEMA_VERSION}" in out
+    assert "aio_alice: available 1188, held 12, spent 0, granted 1200" in out
+
+
+def test_reset_empties_the_file(tmp_path: Path) -> None:
+    state = tmp_path / "mock.db"
+    limit = ("--rate-limit-rps", "1", "--rate-limit-burst", "10")
+    with _serving("--port", "0", "--state", str(state), *limit) as served:
         for _ in range(3):
             _submit(served.port, key="aio_someone")
         assert _count(state, "tasks") == 3
+        assert _count(state, "buckets") == 1
         assert _request(served.port, "POST", "/_mock/reset", key=None)[0] == 200
         assert _count(state, "tasks") == 0
+        assert _count(state, "buckets") == 0
         assert _count(state, "accounts") == 1  # the configured key, granted afresh
         assert _count(state, "entries") == 1
 

@@ -8,6 +8,7 @@ say little about the rest; the hash prefix tells keys with the same tail apart.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 PREFIX = "aio_"
@@ -19,6 +20,7 @@ SECRET_HEADERS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=256)  # the same few keys on every request: hash each once
 def fingerprint(key: str) -> str:
     """`aio_…_key#b6281ae5` for `aio_your_api_key`: the `aio_` prefix (when the key has it), the
     last 4 characters of a key of 16 or more, and the first 8 hex digits of its SHA-256."""

@@ -7,7 +7,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, current_app, jsonify, request
+from flask import Request, Response, current_app, jsonify, request
 
 from mock_server.control import Control
 from mock_server.core import documents
@@ -36,8 +36,9 @@ def _reject_constant(name: str) -> Any:
 def json_body() -> Any:
     """The request body parsed as JSON, or a 400 that says what is wrong with it."""
     # The mimetype is checked before the body is read: a body over the limit raises 413 there.
-    check_json_type(request.mimetype, request.content_type)
-    return parse_json(request.get_data(cache=True))
+    asked: Request = request._get_current_object()  # type: ignore[attr-defined]
+    check_json_type(asked.mimetype, asked.content_type)
+    return parse_json(asked.get_data(cache=True))
 
 
 def check_json_type(mimetype: str, content_type: str | None) -> None:

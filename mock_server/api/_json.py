@@ -8,7 +8,7 @@ written back as the same escape instead of crashing the answer.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask.json.provider import DefaultJSONProvider
 
@@ -17,6 +17,7 @@ from mock_server.core.documents import escape_lone_surrogates
 if TYPE_CHECKING:
     from flask import Flask
     from werkzeug.sansio.response import Response
+    from werkzeug.wrappers import Response as WsgiResponse
 
 
 class ApiJSONProvider(DefaultJSONProvider):
@@ -41,5 +42,8 @@ class ApiJSONProvider(DefaultJSONProvider):
         text = escape_lone_surrogates(
             self._compact.encode(self._prepare_response_obj(args, kwargs))
         )
-        answer: Response = self._app.response_class(f"{text}\n", mimetype=self.mimetype)
+        # bytes, and the mimetype as the content type (JSON takes no charset parameter), so
+        # Werkzeug neither encodes the text nor builds the header again
+        wsgi_response = cast("type[WsgiResponse]", self._app.response_class)
+        answer: Response = wsgi_response(f"{text}\n".encode(), content_type=self.mimetype)
         return answer

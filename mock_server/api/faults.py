@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Request, Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from mock_server.api._http import (
@@ -24,6 +24,7 @@ from mock_server.api._http import (
     parse_json,
 )
 from mock_server.api.envelope import error_response
+from mock_server.api.requestlog import TASK_KEY
 from mock_server.core.errors import ApiError, InvalidRequestError, RateLimitError, status_error
 from mock_server.emulator import Emulator
 from mock_server.faults.decision import NO_FAULTS, Decision, decide, facts_for
@@ -116,29 +117,33 @@ def _body(app: Flask, environ: dict[str, Any], asked: Request | None) -> bytes:
 
 
 def _before() -> Response | None:
-    route = ROUTES.get(request.endpoint or "")
-    if route is None or request.method == "OPTIONS":
+    asked: Request = request._get_current_object()  # type: ignore[attr-defined]
+    route = ROUTES.get(asked.endpoint or "")
+    if route is None or asked.method == "OPTIONS":
         return None
-    mock = emulator()
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    decision = decision_for(app, request.environ, request._get_current_object())  # type: ignore[attr-defined]
-    latency = decision.get("latency")
-    if latency is not None:
-        mock.stopping.wait(latency["delay_ms"] / 1000)
-    for layer in ("socket", "http"):
-        action = decision.get(layer)
-        if action is not None and action.get("when", "before") == "before":
-            return _act(action)
-    key = _key(request.environ)
-    if key is not None and route != "files":
-        wait = mock.rate_limiter.wait_seconds(key, mock.clock.now())
-        if wait is not None:
-            return _rate_limited(wait)
+    mock: Emulator = app.extensions["seedream_mock"]
+    decision = decision_for(app, asked.environ, asked)
+    if decision.actions:
+        latency = decision.get("latency")
+        if latency is not None:
+            mock.stopping.wait(latency["delay_ms"] / 1000)
+        for layer in ("socket", "http"):
+            action = decision.get(layer)
+            if action is not None and action.get("when", "before") == "before":
+                return _act(action)
+    if route != "files" and mock.rate_limiter.limited:
+        key = _key(asked.environ)
+        if key is not None:
+            wait = mock.rate_limiter.wait_seconds(key, mock.clock.now())
+            if wait is not None:
+                return _rate_limited(wait)
     return None
 
 
 def _after(response: Response) -> Response:
-    decision = current_faults()
+    environ = request.environ
+    decision: Decision = environ.get(DECISION_KEY, NO_FAULTS)
     if not decision.actions:
         return response
     for layer in ("socket", "http"):
@@ -148,7 +153,8 @@ def _after(response: Response) -> Response:
             break
     if decision.answer_actions:
         response.headers[APPLIED_HEADER] = _applied(decision)
-    if decision.task_rules and g.get("task_id") is None:  # refused after the decision
+    # refused after the decision (the create route names its task only once it made one)
+    if decision.task_rules and environ.get(TASK_KEY) is None:
         emulator().faults.give_back(decision.task_rules)
     return response
 

@@ -3,11 +3,11 @@ shapes: contracts/README.md and docs/profiles.md)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Request, Response, jsonify, request
 
 from mock_server.api._http import base_url, emulator, generation
 from mock_server.api.faults import current_faults
-from mock_server.api.requestlog import PORTABILITY_KEY
+from mock_server.api.requestlog import PORTABILITY_KEY, TASK_KEY
 from mock_server.core.clock import iso
 from mock_server.core.portability import HEADER, header_value
 from seedream_contracts.redact import fingerprint
@@ -17,15 +17,16 @@ public = Blueprint("public", __name__)
 
 @public.post("/api/v1/images/generations")
 def create_generation() -> Response:
+    asked: Request = request._get_current_object()  # type: ignore[attr-defined]
     mock = emulator()
-    account = mock.authenticate(request.headers.get("Authorization"))
+    account = mock.authenticate(asked.environ.get("HTTP_AUTHORIZATION"))
     wanted = generation()
     task = mock.submit(account, wanted, current_faults())
-    g.task_id = task.task_id  # for the request log
+    asked.environ[TASK_KEY] = task.task_id  # for the request log, the journal, the fault hooks
     answer = jsonify(mock.profile.create_answer(task.task_id))
     if wanted.risks:  # answered as the profile says, with the risk named (docs/profiles.md)
         answer.headers[HEADER] = header_value(wanted.risks)
-        request.environ[PORTABILITY_KEY] = [
+        asked.environ[PORTABILITY_KEY] = [
             {"code": r.code, "param": r.param, "message": r.message} for r in wanted.risks
         ]
         mock.risk_log.add(
@@ -37,6 +38,6 @@ def create_generation() -> Response:
 @public.get("/api/v1/tasks/<task_id>")
 def get_task(task_id: str) -> Response:
     mock = emulator()
-    account = mock.authenticate(request.headers.get("Authorization"))
+    account = mock.authenticate(request.environ.get("HTTP_AUTHORIZATION"))
     task = mock.task_for(account, task_id)
     return jsonify(mock.task_document(task, base_url()))

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, request
 
 from mock_server.core.clock import monotonic
 from mock_server.core.portability import Risk
@@ -65,9 +65,14 @@ def _label(risk: dict[str, str]) -> str:
 
 
 def _remember_task(response: Response) -> Response:
-    task_id = g.get("task_id") or (request.view_args or {}).get("task_id")
-    if task_id:
-        request.environ[TASK_KEY] = task_id
+    """The task a request was about, for the log and the journal: the one it created (the
+    create route names it itself) or the one in its path."""
+    asked: Request = request._get_current_object()  # type: ignore[attr-defined]
+    environ = asked.environ
+    if TASK_KEY not in environ:
+        task_id = (asked.view_args or {}).get("task_id")
+        if task_id:
+            environ[TASK_KEY] = task_id
     return response
 
 

@@ -71,15 +71,16 @@ class Accounts:
             raise NotFoundError(f"No key {key} is known to this server.", "key")
         return account
 
-    def create(self, key: str, credits: int) -> Account:
+    def create(self, key: str, credits: int, *, pinned: bool = True) -> Account:
+        """A new key with its grant; pinned unless made on first use."""
         if not KEY_PATTERN.match(key):
             raise InvalidRequestError("key must look like aio_<letters, digits, _ or ->.", "key")
         if self.store.account(key) is not None:
             raise ConflictError(f"Key {key} exists already.", "key")
-        account = Account(key)
+        account = Account(key, pinned=pinned)
         self.store.save_account(account)
         if credits:
-            self.grant(key, credits)
+            self._credit(account, credits)
         return account
 
     def hold(self, account: Account, amount: int, at: float, task_id: str) -> Account:
@@ -107,12 +108,13 @@ class Accounts:
         self._forget_over(self.settings.max_open_keys)
 
     def resume(self, running: dict[str, int]) -> None:
-        """After a state file was loaded into the store: keys not configured are forgettable
-        again, each busy with `running[key]` tasks, the others idle in the file's order."""
+        """After a state file was loaded into the store: keys neither configured nor pinned are
+        forgettable again, each busy with `running[key]` tasks, the others idle in the file's
+        order."""
         self._idle.clear()
         self._running.clear()
         for account in self.store.accounts():
-            if account.key in self.settings.keys:
+            if account.pinned or account.key in self.settings.keys:
                 continue
             if running.get(account.key):
                 self._running[account.key] = running[account.key]
@@ -122,7 +124,7 @@ class Accounts:
     def _first_use(self, key: str) -> Account:
         """An account for a key seen for the first time in open mode, making room for it."""
         self._forget_over(self.settings.max_open_keys - 1)
-        account = self.create(key, self.default_credits)
+        account = self.create(key, self.default_credits, pinned=False)
         self._idle[key] = None
         return account
 
@@ -132,26 +134,32 @@ class Accounts:
             key, _ = self._idle.popitem(last=False)
             self.store.delete_account(key)
 
-    def _pin(self, key: str) -> None:
+    def _pin(self, account: Account) -> None:
         """The control API changed this key on purpose: it is never forgotten from now on."""
-        self._idle.pop(key, None)
-        self._running.pop(key, None)
+        self._idle.pop(account.key, None)
+        self._running.pop(account.key, None)
+        if not account.pinned:
+            account.pinned = True
+            self.store.save_account(account)
 
     def revoke(self, key: str) -> Account:
         account = self.get(key)
-        self._pin(key)
+        self._pin(account)
         account.revoked = True
         self.store.save_account(account)
         return account
 
     def grant(self, key: str, amount: int) -> Account:
         account = self.get(key)
-        self._pin(key)
+        self._pin(account)
+        return self._credit(account, amount)
+
+    def _credit(self, account: Account, amount: int) -> Account:
         at = self.now()
         try:
             account.ledger.grant(amount, at)
         except ValueError as exc:
             raise ConflictError(str(exc), "amount") from None
         self.store.save_account(account)
-        self.events.publish(Event("credits.granted", at, key, data={"amount": amount}))
+        self.events.publish(Event("credits.granted", at, account.key, data={"amount": amount}))
         return account

@@ -11,11 +11,14 @@ from mock_server.settings.config import KEY_PATTERN
 
 @dataclass
 class Account:
-    """An API key with its ledger. Revoked accounts stay, so their history can still be read."""
+    """An API key with its ledger. Revoked accounts stay, so their history can still be read.
+    A pinned one is never forgotten past `max_open_keys`: configured, made through the control
+    API, or changed through it since it was made on first use (billing/accounts.py)."""
 
     key: str
     ledger: Ledger = field(default_factory=Ledger)
     revoked: bool = False
+    pinned: bool = False
 
 
 def key_from_authorization(header: str | None) -> str:

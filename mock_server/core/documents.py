@@ -24,6 +24,8 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 def escape_lone_surrogates(text: str) -> str:
     """Write unpaired surrogates (valid in JSON, unencodable in UTF-8) as `\\udXXX` escapes,
     as a JavaScript server's JSON.stringify does; every other character stays as it is."""
+    if text.isascii():  # nearly every answer: no surrogate can be in it, and this is ~free
+        return text
     return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

@@ -26,6 +26,12 @@ class IdStream:
     def __init__(self, seed: int | None, name: str) -> None:
         secret = os.urandom(16) if seed is None else str(seed).encode()
         self._key = hashlib.blake2b(secret, key=name.encode(), digest_size=32).digest()
+        # Each round's keyed hash with the key already absorbed: a copy of it is the same hash
+        # as one made with the key, without setting the key up again for every id.
+        self._rounds = [
+            hashlib.blake2b(key=self._key, digest_size=8, person=bytes([index]) * 16)
+            for index in range(_ROUNDS)
+        ]
         self._lock = threading.Lock()
         self._epoch = 0
         self._number = 0
@@ -52,10 +58,9 @@ class IdStream:
         return self._permute(epoch, number)
 
     def _round(self, index: int, half: int) -> int:
-        digest = hashlib.blake2b(
-            half.to_bytes(8, "big"), key=self._key, digest_size=8, person=bytes([index]) * 16
-        ).digest()
-        return int.from_bytes(digest, "big")
+        keyed = self._rounds[index].copy()
+        keyed.update(half.to_bytes(8, "big"))
+        return int.from_bytes(keyed.digest(), "big")
 
     def _permute(self, left: int, right: int) -> int:
         left, right = left & _MASK, right & _MASK

@@ -118,7 +118,7 @@ class RiskLog:
         self._lock = Lock()
         self.version = 0  # changes at each add and clear: a state file writes it when it moved
         if events is not None:  # a reset forgets them, as it forgets the tasks
-            events.subscribe(self._on_event)
+            events.subscribe(self._on_event, ("state.reset",))
 
     def _on_event(self, event: Event) -> None:
         if event.kind == "state.reset":

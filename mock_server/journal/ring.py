@@ -35,7 +35,7 @@ class RequestJournal:
         self._last = 0  # the newest seq handed out
         self._lock = threading.Lock()
         self._events = events
-        events.subscribe(self._on_event)
+        events.subscribe(self._on_event, ("state.reset",))
 
     @property
     def enabled(self) -> bool:
@@ -47,7 +47,8 @@ class RequestJournal:
         with self._lock:
             seq = self._last = next(self._seq)
             self._entries.append((seq, entry))
-        self._events.publish(Event(RECORDED, entry.at, None, entry.task_id, {"seq": seq}))
+        if self._events.wants(RECORDED):
+            self._events.publish(Event(RECORDED, entry.at, None, entry.task_id, {"seq": seq}))
         return seq
 
     def clear(self) -> int:

@@ -59,6 +59,7 @@ class DurableState:
                 resume.load(self.db, emulator, self.store)
                 self._journal.load(self.db, emulator.journal, emulator.risk_log)
             self.store.recording = True
+            self.store.watch(emulator.rate_limiter)
             if not self.resumed:
                 self.store.mark_all()  # the configured keys, seeded already
             for key, credits in emulator.settings.keys.items():  # a key added to the flags
@@ -122,6 +123,10 @@ class DurableState:
         ids = snapshot.ids_doc(emulator)
         if self._written.get("ids") != ids:
             changed["ids"] = self._written["ids"] = ids
+        last = self._written.get("timing_generator")
+        checkpoint = snapshot.generator_checkpoint(emulator, last)
+        if checkpoint is not None:
+            self._written["timing_generator"], changed["timing_generator"] = checkpoint
         version = snapshot.runtime_version(emulator)
         if self._written.get("runtime") != version:
             changed["runtime"] = snapshot.runtime_doc(emulator)

@@ -17,8 +17,7 @@ from mock_server.billing.credits import Entry, Ledger
 from mock_server.billing.keys import Account
 from mock_server.core.clock import ClockMode, wall_time
 from mock_server.emulator import Emulator
-from mock_server.state import codec
-from mock_server.state.snapshot import restore_runtime
+from mock_server.state import codec, snapshot
 from mock_server.state.store import SqliteStore
 
 
@@ -30,9 +29,15 @@ def load(db: sqlite3.Connection, emulator: Emulator, store: SqliteStore) -> None
     if "clock" in meta:
         _clock(emulator, json.loads(meta["clock"]))
     if "ids" in meta:
-        emulator.restore_ids(json.loads(meta["ids"]))
+        ids = json.loads(meta["ids"])
+        emulator.restore_ids(ids)
+        if "timing_generator" in meta:
+            snapshot.restore_generator(emulator, ids, meta["timing_generator"])
     if "runtime" in meta:
-        restore_runtime(emulator, json.loads(meta["runtime"]))
+        snapshot.restore_runtime(emulator, json.loads(meta["runtime"]))
+    emulator.rate_limiter.restore(  # after the runtime state: setting the limit empties them
+        db.execute("SELECT key, tokens, at FROM buckets ORDER BY at, rowid")
+    )
     _accounts(db, store)
     emulator.accounts.resume(_tasks(db, emulator, store))
     rows = db.execute("SELECT doc, body FROM deliveries ORDER BY rowid")
@@ -52,11 +57,11 @@ def _clock(emulator: Emulator, doc: dict[str, Any]) -> None:
 def _accounts(db: sqlite3.Connection, store: SqliteStore) -> None:
     """Each key with its totals and its newest entries (as many as a ledger keeps)."""
     accounts: dict[str, Account] = {}
-    for key, revoked, granted, held, spent in db.execute(
-        "SELECT key, revoked, granted, held, spent FROM accounts ORDER BY rowid"
+    for key, revoked, granted, held, spent, pinned in db.execute(
+        "SELECT key, revoked, granted, held, spent, pinned FROM accounts ORDER BY rowid"
     ):
         ledger = Ledger(granted=granted, held=held, spent=spent)
-        accounts[key] = Account(key, ledger, bool(revoked))
+        accounts[key] = Account(key, ledger, bool(revoked), bool(pinned))
     last: dict[str, tuple[Entry, int]] = {}
     for key, seq, at, kind, amount, task_id in db.execute(
         "SELECT key, seq, at, kind, amount, task_id FROM entries ORDER BY key, seq"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mock_server.state.errors import StateFileError as StateFileError  # re-exported
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: accounts.pinned, the buckets table
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 TABLES = (
@@ -17,18 +17,28 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, doc TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, status TEXT NOT NULL,"
     " doc TEXT NOT NULL)",
+    # pinned: never forgotten past --max-open-keys (configured, or set up through /_mock/).
     "CREATE TABLE IF NOT EXISTS accounts (key TEXT PRIMARY KEY, revoked INTEGER NOT NULL,"
-    " granted INTEGER NOT NULL, held INTEGER NOT NULL, spent INTEGER NOT NULL)",
+    " granted INTEGER NOT NULL, held INTEGER NOT NULL, spent INTEGER NOT NULL,"
+    " pinned INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS entries (key TEXT NOT NULL, seq INTEGER NOT NULL,"
     " at REAL NOT NULL, kind TEXT NOT NULL, amount INTEGER NOT NULL, task_id TEXT,"
     " PRIMARY KEY (key, seq))",
     "CREATE TABLE IF NOT EXISTS deliveries (event_id TEXT PRIMARY KEY, state TEXT NOT NULL,"
     " doc TEXT NOT NULL, body BLOB NOT NULL)",
+    # The rate limiter's buckets: tokens left and the clock reading they were counted at.
+    "CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL,"
+    " at REAL NOT NULL)",
     # The request journal's ring (state/journaled.py): the entry, its two bodies.
     "CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, doc TEXT NOT NULL,"
     " body BLOB NOT NULL, answer BLOB NOT NULL)",
 )
-DATA_TABLES = ("tasks", "accounts", "entries", "deliveries", "journal")
+DATA_TABLES = ("tasks", "accounts", "entries", "deliveries", "buckets", "journal")
+# What brings a file of version N - 1 to N, run after TABLES has made the tables new in N. A
+# version 1 file has no pins: its keys not in the settings are forgettable, as they were then.
+UPGRADES: dict[int, tuple[str, ...]] = {
+    2: ("ALTER TABLE accounts ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0",),
+}
 
 
 def check_file(path: Path) -> bool:
@@ -94,13 +104,18 @@ def check_read_only(path: Path) -> None:
 
 
 def create(connection: sqlite3.Connection) -> None:
-    """Make the tables (idempotent) and switch to WAL; only after `verify` accepted the file."""
+    """Make the tables (idempotent), bring an older file up to SCHEMA_VERSION and switch to
+    WAL; only after `verify` accepted the file."""
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("BEGIN IMMEDIATE")
     for statement in TABLES:
         connection.execute(statement)
-    if connection.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 0:
+    found = connection.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+    for version in range((found or SCHEMA_VERSION) + 1, SCHEMA_VERSION + 1):
+        for statement in UPGRADES[version]:
+            connection.execute(statement)
+    if found != SCHEMA_VERSION:
         connection.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
     connection.execute("COMMIT")
 

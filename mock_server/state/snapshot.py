@@ -1,14 +1,18 @@
-"""The small documents kept beside the records: the clock, the id streams, and the runtime
-state (timelines, webhook policy, rate limit, key policy, fault rules with their fired counts
-and the generator's position, the scenario in force and the edits noted since).
+"""The small documents kept beside the records: the clock, the id streams, the position of
+the generator that draws processing times, and the runtime state (timelines, webhook policy,
+rate limit, key policy, fault rules with their fired counts and their generator's position, the
+scenario in force and the edits noted since).
 
-Each is written at a commit only when it changed: the id streams at almost every commit (a few
-bytes), the runtime state only after an edit, a reset or a fault rule's draw.
+Each is written at a commit only when it changed: the id streams (and the timing generator's
+position) at almost every commit, the generator's state now and then, the runtime state only
+after an edit, a reset or a fault rule's draw.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 from dataclasses import asdict
 from typing import Any
 
@@ -33,8 +37,41 @@ def clock_doc(emulator: Emulator) -> tuple[Any, str]:
     return key, json.dumps(doc)
 
 
+# The timing generator: its position (seeded how often, drawn since; two integers in the ids
+# document) is written at every commit, its whole state only once per seeding and then every
+# CHECKPOINT_DRAWS draws; a resume draws the rest again (10,000 draws: about 2 ms). The state
+# at every commit measured 150 -> 210-250 us per submit and commit: 14 us to encode it, the
+# rest a page more of WAL each time.
+CHECKPOINT_DRAWS = 10_000
+# Its state: the Mersenne Twister's 624 words and index, little-endian, in base64 (3.3 KB).
+_WORDS = struct.Struct("<625I")
+
+
 def ids_doc(emulator: Emulator) -> str:
-    return json.dumps(emulator.id_positions())
+    return json.dumps({**emulator.id_positions(), "timing": emulator.generator_position()})
+
+
+def generator_checkpoint(emulator: Emulator, last: Any) -> tuple[tuple[int, int], str] | None:
+    """The timing generator's state to write now, with its position, unless the one written
+    `last` (its position, or None) is of this seeding and less than CHECKPOINT_DRAWS draws
+    behind. Call under the state lock."""
+    position = emulator.generator_position()
+    if last is not None and last[0] == position[0] and position[1] - last[1] < CHECKPOINT_DRAWS:
+        return None
+    version, words, gauss = emulator.generator_state()
+    state = base64.b64encode(_WORDS.pack(*words)).decode()
+    return position, json.dumps([*position, version, state, gauss])
+
+
+def restore_generator(emulator: Emulator, ids: dict[str, Any], doc: str) -> None:
+    """Back to the position in the ids document, from the state kept at or before it (both
+    are written by one commit when the seeding changes, so they agree on it)."""
+    seedings, then, version, state, gauss = json.loads(doc)
+    position = ids.get("timing")
+    if position is None or position[0] != seedings or position[1] < then:
+        return  # not from one commit: the generator starts from the seed
+    words = _WORDS.unpack(base64.b64decode(state))
+    emulator.restore_generator((seedings, position[1]), (version, words, gauss), then)
 
 
 def runtime_version(emulator: Emulator) -> tuple[int, int]:

@@ -2,7 +2,9 @@
 
 Reads never touch the file. A save only notes the object (a dict assignment under the state
 lock); `write` turns the notes into statements at the commit, so an object saved many times
-between two commits (a busy key's account) is written once, as it is then.
+between two commits (a busy key's account) is written once, as it is then. The rate limiter's
+buckets are written with the records, from the limiter's own notes (a set of keys): only the
+buckets that changed, each once.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from mock_server.state import codec
 
 if TYPE_CHECKING:
     from mock_server.billing.keys import Account
+    from mock_server.billing.ratelimit import Bucket, RateLimiter
     from mock_server.webhooks.records import Delivery
 
 TRIM_EVERY = 100  # ledger entries: drop rows past ENTRY_LOG_LIMIT once per this many
@@ -37,6 +40,12 @@ class SqliteStore(MemoryStore):
         self._forgotten: set[str] = set()  # keys whose rows go before anything is written
         # Per key: the last entry written and its number, so only newer ones are inserted.
         self._last_entry: dict[str, tuple[Entry, int]] = {}
+        self._limiter: RateLimiter | None = None
+
+    def watch(self, limiter: RateLimiter) -> None:
+        """Write `limiter`'s buckets with the records from now on (it notes which change)."""
+        limiter.recording = True
+        self._limiter = limiter
 
     @property
     def dirty(self) -> bool:
@@ -46,6 +55,7 @@ class SqliteStore(MemoryStore):
             or self._tasks_changed
             or self._accounts_changed
             or self._deliveries_changed
+            or (self._limiter is not None and self._limiter.dirty)
         )
 
     def flush(self) -> None:
@@ -98,6 +108,8 @@ class SqliteStore(MemoryStore):
         self._tasks_changed = dict(self._tasks)
         self._accounts_changed = dict(self._accounts)
         self._deliveries_changed = dict(self._deliveries)
+        if self._limiter is not None:
+            self._limiter.note_all()
 
     def remember_entries(self, key: str, last: Entry, seq: int) -> None:
         """After loading: `last` is the newest entry of `key` in the file, numbered `seq`."""
@@ -139,16 +151,20 @@ class SqliteStore(MemoryStore):
         self._tasks_changed.clear()
         self._accounts_changed.clear()
         self._deliveries_changed.clear()
+        if self._limiter is not None and self._limiter.dirty:
+            _write_buckets(db, *self._limiter.take_changes())
 
     def _write_account(self, db: sqlite3.Connection, key: str, account: Account | None) -> None:
         if account is None:
             return
         ledger = account.ledger
+        totals = (ledger.granted, ledger.held, ledger.spent)
         db.execute(
-            "INSERT INTO accounts VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+            "INSERT INTO accounts (key, revoked, granted, held, spent, pinned)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
             " revoked = excluded.revoked, granted = excluded.granted, held = excluded.held,"
-            " spent = excluded.spent",
-            (key, int(account.revoked), ledger.granted, ledger.held, ledger.spent),
+            " spent = excluded.spent, pinned = excluded.pinned",
+            (key, int(account.revoked), *totals, int(account.pinned)),
         )
         last, seq = self._last_entry.get(key, (None, 0))
         new: list[Entry] = []
@@ -166,3 +182,18 @@ class SqliteStore(MemoryStore):
             db.execute(
                 "DELETE FROM entries WHERE key = ? AND seq <= ?", (key, top - ENTRY_LOG_LIMIT)
             )
+
+
+def _write_buckets(
+    db: sqlite3.Connection, cleared: bool, changed: dict[str, Bucket | None]
+) -> None:
+    if cleared:
+        db.execute("DELETE FROM buckets")
+    db.executemany(
+        "DELETE FROM buckets WHERE key = ?", [(k,) for k, b in changed.items() if b is None]
+    )
+    db.executemany(
+        "INSERT INTO buckets VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE"
+        " SET tokens = excluded.tokens, at = excluded.at",
+        [(key, *bucket) for key, bucket in changed.items() if bucket is not None],
+    )

@@ -60,7 +60,7 @@ class Webhooks:
         # With a state file, a stop leaves waiting deliveries waiting: the next start sends them.
         self.durable = False
         scheduler.add_settler(self._settler)
-        events.subscribe(self._on_event)
+        events.subscribe(self._on_event, ("state.reset", *FINAL_EVENTS))
 
     def _settler(self) -> Callable[[], object]:
         """For an advance: a wait for the attempts started from now on (see `Scheduler`)."""

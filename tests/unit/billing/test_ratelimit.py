@@ -27,3 +27,25 @@ def test_a_depleted_key_is_remembered_however_many_others_come() -> None:
     for i in range(100):
         limiter.wait_seconds(f"aio_{i}", 1.0)
     assert limiter.wait_seconds("aio_busy", 2.0) is not None
+
+
+def test_a_state_file_is_told_only_the_buckets_changed_since_it_last_asked() -> None:
+    limiter = RateLimiter(RateLimit(rps=1, burst=2))
+    limiter.wait_seconds("aio_early", 0.0)  # before recording: not noted
+    limiter.recording = True
+    assert not limiter.dirty
+    for key in ("aio_a", "aio_b", "aio_c"):
+        limiter.wait_seconds(key, 0.0)
+    taken = {"aio_a": (1.0, 0.0), "aio_b": (1.0, 0.0), "aio_c": (1.0, 0.0)}
+    assert limiter.take_changes() == (False, taken)
+    limiter.wait_seconds("aio_b", 0.5)
+    assert limiter.take_changes() == (False, {"aio_b": (0.5, 0.5)})
+    assert not limiter.dirty
+    limiter.wait_seconds("aio_d", 5.0)  # the others have refilled by now: gone
+    gone: dict[str, tuple[float, float] | None] = dict.fromkeys(["aio_early", *taken])
+    assert limiter.take_changes() == (False, {**gone, "aio_d": (1.0, 5.0)})
+    limiter.configure(RateLimit(rps=1, burst=2))  # every bucket goes at once
+    assert limiter.take_changes() == (True, {})
+    limiter.wait_seconds("aio_e", 6.0)
+    limiter.note_all()  # a commit failed: everything again
+    assert limiter.take_changes() == (True, {"aio_e": (1.0, 6.0)})

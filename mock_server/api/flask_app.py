@@ -1,0 +1,226 @@
+"""ApiFlask: Flask, with the API's answer to `OPTIONS`, and without the per-request work Flask
+and Werkzeug do for features this app never uses.
+
+Every route is still a Flask route, dispatched by Flask's own `wsgi_app`: routing, hooks,
+error handlers and the request and response objects are Flask's. What changes is done through
+the hooks Flask documents for it (`response_class`, `session_interface`, overridable methods),
+each a saving measured on the two hot routes (bench/README.md, "Where the time goes"):
+
+- `ensure_sync` asks `inspect.iscoroutinefunction` about every hook and view on every request
+  (four times per request here); the answer for a function never changes, so it is kept;
+- routing: Flask binds Werkzeug's URL map to each request (reading the host twice, decoding
+  the path, IDNA-encoding the host) and walks its state machine; here the binding is made
+  from the host Flask already read, and a match is remembered per method and path (a client
+  polls one task's URL over and over), bounded. Only a successful match is kept, never a
+  404, 405 or redirect, so every refusal is Werkzeug's own every time;
+- a body our server read whole (a `BytesIO` of exactly `Content-Length` bytes, within the
+  limit, `wsgi.input_terminated`) is read as it is, not through Werkzeug's `LimitedStream`,
+  which guards against reading past a limit that such a stream cannot pass; a body over the
+  limit still gets Werkzeug's own 413;
+- no session is ever used, so none is opened: one shared, read-only null session;
+- an answer whose body is already one buffered `bytes` (every JSON answer) goes to the server as
+  it is, with its length, instead of through Werkzeug's header copy and closing iterator; any
+  other answer (a stream, a redirect, 1xx/204/304, HEAD) takes Werkzeug's own path.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from typing import IO, Any, overload
+
+from flask import Flask, Request, Response
+from flask.ctx import RequestContext
+from flask.sessions import NullSession, SessionInterface, SessionMixin
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import MapAdapter, Rule
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import get_host
+
+_SYNC_CACHE_LIMIT = 1024  # hooks and views are a few dozen; a per-request closure is not kept
+_ROUTES_KEPT = 4096  # (method, path) matches remembered; past it the memo starts again
+_HOSTS_KEPT = 64  # Host values and the server name Werkzeug makes of each
+_BODILESS = frozenset({204, 304})
+_REWRITTEN = frozenset({"location", "content-location"})  # Werkzeug rewrites these as URIs
+
+
+class ApiResponse(Response):
+    """Flask's response; buffered answers are handed over without Werkzeug's generic checks."""
+
+    def get_wsgi_response(
+        self, environ: dict[str, Any]
+    ) -> tuple[Iterable[bytes], str, list[tuple[str, str]]]:
+        body = self.response
+        status = self.status_code
+        if (
+            type(body) is not list
+            or len(body) != 1
+            or type(body[0]) is not bytes
+            or self._on_close
+            or status < 200
+            or status in _BODILESS
+            or environ["REQUEST_METHOD"] == "HEAD"
+        ):
+            return super().get_wsgi_response(environ)
+        headers = self.headers.to_wsgi_list()
+        has_length = False
+        for name, _ in headers:
+            lowered = name.lower()
+            if lowered in _REWRITTEN:
+                return super().get_wsgi_response(environ)
+            has_length = has_length or lowered == "content-length"
+        if not has_length:
+            headers.append(("Content-Length", str(len(body[0]))))
+        return body, self.status, headers
+
+
+class ApiRequest(Request):
+    """Flask's request, reading a body the server buffered straight from its buffer."""
+
+    @cached_property
+    def stream(self) -> IO[bytes]:
+        environ = self.environ
+        body = environ.get("wsgi.input")
+        if type(body) is io.BytesIO and environ.get("wsgi.input_terminated") and not self.shallow:
+            length, most = self.content_length, self.max_content_length
+            within = length is not None and (most is None or length <= most)
+            if within and body.getbuffer().nbytes <= (length or 0):
+                return body
+        return super().stream
+
+
+class RouteMemo:
+    """Werkzeug's successful matches, by (method, path): the URL map never changes once the
+    app serves (Flask refuses new routes after the first request), and without host or
+    subdomain matching nothing else of the request takes part in a match."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, str], tuple[Rule, dict[str, Any]]] = {}
+
+    def match(self, adapter: MapAdapter) -> tuple[Rule, dict[str, Any]]:
+        """`adapter.match(return_rule=True)`, remembered; the arguments are a new dict each
+        time (a `url_value_preprocessor` may pop from them)."""
+        key = (adapter.default_method, adapter.path_info)
+        found = self._found.get(key)
+        if found is None:
+            rule, args = adapter.match(return_rule=True)  # raises for 404, 405, a redirect
+            if len(self._found) >= _ROUTES_KEPT:
+                self._found.clear()
+            found = self._found[key] = (rule, dict(args))
+        return found[0], dict(found[1])
+
+
+class ApiRequestContext(RequestContext):
+    """Flask's request context, matching through the app's `RouteMemo`."""
+
+    app: ApiFlask
+
+    def match_request(self) -> None:
+        memo = self.app.route_memo
+        adapter = self.url_adapter
+        if memo is None or adapter is None:
+            super().match_request()
+            return
+        try:
+            self.request.url_rule, self.request.view_args = memo.match(adapter)
+        except HTTPException as exc:
+            self.request.routing_exception = exc
+
+
+class NoSessions(SessionInterface):
+    """This app has no sessions (the inspector's sign-in is its own cookie): every request
+    gets the same read-only null session rather than a new one."""
+
+    _none = NullSession()
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin:
+        return self._none
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        return None
+
+
+class ApiFlask(Flask):
+    """Flask, with the API's answer to `OPTIONS` and the savings above."""
+
+    request_class = ApiRequest
+    response_class = ApiResponse
+    session_interface = NoSessions()
+
+    def __init__(self, import_name: str) -> None:
+        super().__init__(import_name)
+        self._synced: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self._server_names: dict[tuple[str, str], str] = {}
+        self.route_memo: RouteMemo | None = RouteMemo()
+
+    def request_context(self, environ: dict[str, Any]) -> RequestContext:
+        return ApiRequestContext(self, environ)
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """What Flask and `Map.bind_to_environ` make, from the host read once and a server
+        name normalised once per Host value. Any setting that changes how a request binds
+        (trusted hosts, SERVER_NAME, host or subdomain matching) or a WebSocket upgrade takes
+        Flask's own path, and so does the memo (`route_memo` is None then)."""
+        plain = (
+            self.config["TRUSTED_HOSTS"] is None
+            and self.config["SERVER_NAME"] is None
+            and not self.url_map.host_matching
+            and not self.subdomain_matching
+        )
+        if not plain:
+            self.route_memo = None
+        if request is None or not plain or "HTTP_UPGRADE" in request.environ:
+            return super().create_url_adapter(request)
+        environ = request.environ
+        host = request.host = get_host(environ)  # pyright: ignore
+        scheme = environ["wsgi.url_scheme"]
+        server_name = self._server_names.get((host, scheme))
+        if server_name is None:
+            server_name = self.url_map.bind(host.lower(), url_scheme=scheme).server_name
+            if len(self._server_names) < _HOSTS_KEPT:
+                self._server_names[(host, scheme)] = server_name
+        return MapAdapter(
+            self.url_map,
+            server_name,
+            _wsgi_text(environ.get("SCRIPT_NAME"), "/"),
+            self.url_map.default_subdomain or "",
+            scheme,
+            _wsgi_text(environ.get("PATH_INFO"), "/"),
+            environ["REQUEST_METHOD"],
+            _wsgi_text(environ.get("QUERY_STRING"), None),
+        )
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask's answer, asked once per function (it inspects the code object each time)."""
+        found = self._synced.get(func)
+        if found is None:
+            found = super().ensure_sync(func)
+            if len(self._synced) < _SYNC_CACHE_LIMIT:
+                self._synced[func] = found
+        return found
+
+    def make_default_options_response(self) -> Response:
+        """`204 No Content` with `Allow: GET, HEAD, OPTIONS`, where Flask sends a 200 with an
+        empty `text/html` body. The answer is its headers: 204 says so, so curl, `requests` and
+        `fetch` take it as success and none tries to read (or parse) a body; a CORS preflight
+        accepts any 2xx, and 204 is what CORS middleware (Express `cors`, nginx recipes) sends.
+        Unknown paths never get here: routing answers them 404 in the error envelope."""
+        allowed = super().make_default_options_response().allow
+        response = self.response_class(status=204)
+        response.headers["Allow"] = ", ".join(sorted(allowed))
+        del response.headers["Content-Type"]
+        return response
+
+
+@overload
+def _wsgi_text(value: str | None, absent: str) -> str: ...
+@overload
+def _wsgi_text(value: str | None, absent: None) -> str | None: ...
+def _wsgi_text(value: str | None, absent: str | None) -> str | None:
+    """A WSGI string (latin-1 code points of the bytes sent) as the text Werkzeug matches, as
+    `Map.bind_to_environ` and `Map.bind` make it (`absent` when the environ has none)."""
+    if value is None:
+        return absent
+    if value.isascii():
+        return value
+    return value.encode("latin-1").decode(errors="replace")
