@@ -106,10 +106,14 @@ class Connection:
         while status == 100:  # http.client skips a 100 Continue, and only that
             self._headers()
             version, status = self._status()
+        if version not in ("HTTP/1.0", "HTTP/0.9") and not version.startswith("HTTP/1."):
+            raise http.client.UnknownProtocol(version)
         headers = self._headers()
         first = {name: values[0] for name, values in headers.items()}
         chunked = first.get("transfer-encoding", "").lower() == "chunked"
-        keep = version.startswith("HTTP/1.") and version != "HTTP/1.0"
+        # Kept only after a final answer (another 1xx's answer would still be on its way)
+        # from an HTTP/1.1 receiver that did not say it closes.
+        keep = version.startswith("HTTP/1.") and version != "HTTP/1.0" and status >= 200
         keep = keep and "close" not in first.get("connection", "").lower()
         length = None if chunked else _length(first.get("content-length"))
         if status in _BODYLESS or 100 <= status < 200:
@@ -133,8 +137,6 @@ class Connection:
             raise http.client.BadStatusLine(line) from None
         if not 100 <= status <= 999:
             raise http.client.BadStatusLine(line)
-        if version not in ("HTTP/1.0", "HTTP/0.9") and not version.startswith("HTTP/1."):
-            raise http.client.UnknownProtocol(version)
         return version, status
 
     def _headers(self) -> dict[str, list[str]]:

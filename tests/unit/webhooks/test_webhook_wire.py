@@ -125,6 +125,7 @@ ANSWERS = {
     "status not a number": b"HTTP/1.1 abc OK\r\n\r\n",
     "version only": b"HTTP/1.1\r\n\r\n",
     "HTTP/2": b"HTTP/2.0 200 OK\r\n\r\n",
+    "HTTP/2 continue skipped": b"HTTP/2.0 100 Continue\r\n\r\n" + ok("200 OK", EMPTY),
     "status line too long": b"HTTP/1.1 200 " + b"x" * 70000 + b"\r\n\r\n",
     "header line too long": ok("200 OK", b"X: " + b"y" * 70000 + b"\r\n\r\n"),
     "chunk size line too long": ok("200 OK", CHUNKED + b"0" * 70000),
@@ -164,6 +165,7 @@ def test_an_answer_reads_as_http_client_reads_it(name: str, piece: int) -> None:
         (ANSWERS["length"], True),
         (ANSWERS["chunked"], True),
         (ANSWERS["continue then created"], True),
+        (ANSWERS["early hints is an answer"], False),  # the final answer is still to come
         (ANSWERS["to the end of stream"], False),
         (ANSWERS["length past the limit"], False),
         (ANSWERS["chunks past the limit"], False),
