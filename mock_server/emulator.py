@@ -15,6 +15,7 @@ from typing import Any
 from mock_server.billing.accounts import Accounts
 from mock_server.billing.keys import Account
 from mock_server.core import documents, ids
+from mock_server.core.answers import AnswerMemo
 from mock_server.core.clock import Clock
 from mock_server.core.errors import ConflictError, NotFoundError
 from mock_server.core.events import Event, EventBus
@@ -61,6 +62,7 @@ class Emulator:
             settings.max_prompt_chars, settings.callback_hosts, self.profile, settings.portability
         )
         self.images = ImageCache(settings.image_cache_bytes)
+        self.answers = AnswerMemo()
         self.results = Results(
             settings, self.store, self.clock, self.scheduler, self.lock, self.images
         )
@@ -122,6 +124,7 @@ class Emulator:
             self.store.clear()
             self._finished.clear()
             self.images.clear()
+            self.answers.clear()
             self._rng = random.Random(self.settings.seed)
             self._seedings, self._draws = self._seedings + 1, 0
             self._task_ids.new_epoch()
@@ -199,6 +202,22 @@ class Emulator:
                 self.settings.image_lifetime_seconds,
             )
         return self.profile.task_answer(values)
+
+    def task_answer(self, task: Task, base_url: str) -> bytes:
+        """`task_document`, as the bytes sent; remembered until the task changes (a poll that
+        finds nothing new costs no rendering: `core/answers.py`)."""
+        with self.lock:
+            now = self.clock.now()
+            base = self.result_base(base_url)
+            key = AnswerMemo.key(task, task.progress(now), base)
+            found = self.answers.get(key)
+            if found is None:
+                lifetime = self.settings.image_lifetime_seconds
+                values = documents.task_values(task, now, base, lifetime)
+        if found is None:
+            found = documents.to_json_bytes(self.profile.task_answer(values))
+            self.answers.put(key, found)
+        return found
 
     def result_file(self, task_id: str, index: int) -> ResultFile:
         return self.results.file(task_id, index)

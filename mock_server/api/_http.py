@@ -29,6 +29,14 @@ def mock_control() -> Control:
     return found
 
 
+def json_answer(body: bytes, status: int = 200) -> Response:
+    """An answer whose JSON is already bytes (as `documents.to_json_bytes` writes it)."""
+    response: Response = current_app.response_class(
+        body, status=status, content_type="application/json"
+    )
+    return response
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 

@@ -3,12 +3,13 @@ shapes: contracts/README.md and docs/profiles.md)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Request, Response, jsonify, request
+from flask import Blueprint, Request, Response, request
 
-from mock_server.api._http import base_url, emulator, generation
+from mock_server.api._http import base_url, emulator, generation, json_answer
 from mock_server.api.faults import current_faults
 from mock_server.api.requestlog import PORTABILITY_KEY, TASK_KEY
 from mock_server.core.clock import iso
+from mock_server.core.documents import to_json_bytes
 from mock_server.core.portability import HEADER, header_value
 from seedream_contracts.redact import fingerprint
 
@@ -23,7 +24,7 @@ def create_generation() -> Response:
     wanted = generation()
     task = mock.submit(account, wanted, current_faults())
     asked.environ[TASK_KEY] = task.task_id  # for the request log, the journal, the fault hooks
-    answer = jsonify(mock.profile.create_answer(task.task_id))
+    answer = json_answer(to_json_bytes(mock.profile.create_answer(task.task_id)))
     if wanted.risks:  # answered as the profile says, with the risk named (docs/profiles.md)
         answer.headers[HEADER] = header_value(wanted.risks)
         asked.environ[PORTABILITY_KEY] = [
@@ -40,4 +41,4 @@ def get_task(task_id: str) -> Response:
     mock = emulator()
     account = mock.authenticate(request.environ.get("HTTP_AUTHORIZATION"))
     task = mock.task_for(account, task_id)
-    return jsonify(mock.task_document(task, base_url()))
+    return json_answer(mock.task_answer(task, base_url()))

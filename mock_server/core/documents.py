@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from mock_server.webhooks.records import Delivery
 
 
+# One encoder for every answer: json.dumps with options builds a new one per call.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -31,7 +33,7 @@ def escape_lone_surrogates(text: str) -> str:
 
 def to_json_bytes(document: Any) -> bytes:
     """The exact bytes the API sends for a document (compact UTF-8 JSON plus a newline)."""
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    text = _COMPACT.encode(document)
     return (escape_lone_surrogates(text) + "\n").encode("utf-8")
 
 
