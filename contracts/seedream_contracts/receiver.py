@@ -3,7 +3,9 @@ with scripted replies (status, body, headers, delay). Standard library only."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -40,6 +42,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float  # time.monotonic() when it arrived
+    connection: int = 0  # which connection it came on: 1 for the first the receiver accepted
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -57,6 +60,8 @@ class WebhookReceiver:
         self._script: deque[Reply] = deque()
         self._default = Reply()
         self._closing = threading.Event()
+        self._accepted = 0
+        self._open: set[socket.socket] = set()  # the connections being served
 
     @property
     def port(self) -> int:
@@ -80,10 +85,17 @@ class WebhookReceiver:
         return self
 
     def stop(self) -> None:
+        """Stop listening and close every connection, kept-alive ones included: a stopped
+        receiver gets nothing more, as if it were down."""
         self._closing.set()  # cut short any scripted delay
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+        with self._lock:
+            still_open = list(self._open)
+        for connection in still_open:
+            with contextlib.suppress(OSError):  # closed meanwhile
+                connection.shutdown(socket.SHUT_RDWR)  # its handler sees the end and returns
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = self._thread = None
@@ -133,6 +145,22 @@ class WebhookReceiver:
         with self._lock:
             return self._script.popleft() if self._script else self._default
 
+    @property
+    def connections(self) -> int:
+        """How many connections the receiver has accepted."""
+        with self._lock:
+            return self._accepted
+
+    def _opened(self, connection: socket.socket) -> int:
+        with self._lock:
+            self._accepted += 1
+            self._open.add(connection)
+            return self._accepted
+
+    def _closed(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._open.discard(connection)
+
     def _record(self, received: Received) -> None:
         with self._lock:
             self._received.append(received)
@@ -143,12 +171,25 @@ class WebhookReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            number = 0  # of this connection, from 1
+
+            def setup(self) -> None:
+                super().setup()
+                self.number = receiver._opened(self.connection)
+                if receiver._closing.is_set():  # accepted as `stop` ran: down all the same
+                    with contextlib.suppress(OSError):
+                        self.connection.shutdown(socket.SHUT_RDWR)
+
+            def finish(self) -> None:
+                receiver._closed(self.connection)
+                super().finish()
 
             def do_POST(self) -> None:
                 length = min(int(self.headers.get("Content-Length") or 0), MAX_BODY)
                 body = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                receiver._record(Received("POST", self.path, headers, body, time.monotonic()))
+                at = time.monotonic()
+                receiver._record(Received("POST", self.path, headers, body, at, self.number))
                 reply = receiver._next_reply()
                 if reply.delay and receiver._closing.wait(reply.delay):
                     return

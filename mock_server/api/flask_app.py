@@ -17,6 +17,10 @@ each a saving measured on the two hot routes (bench/README.md, "Where the time g
   limit, `wsgi.input_terminated`) is read as it is, not through Werkzeug's `LimitedStream`,
   which guards against reading past a limit that such a stream cannot pass; a body over the
   limit still gets Werkzeug's own 413;
+- the hooks that run for a request (before, after, teardown; app and blueprint) are looked
+  up once per blueprint, in Flask's order, once the app serves (Flask refuses new hooks
+  after the first request); a URL value preprocessor, which this app never has, sends the
+  request through Flask's own lookup;
 - no session is ever used, so none is opened: one shared, read-only null session;
 - an answer whose body is already one buffered `bytes` (every JSON answer) goes to the server as
   it is, with its length, instead of through Werkzeug's header copy and closing iterator; any
@@ -26,12 +30,15 @@ each a saving measured on the two hot routes (bench/README.md, "Where the time g
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Callable, Iterable
 from typing import IO, Any, overload
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, request
 from flask.ctx import RequestContext
+from flask.globals import request_ctx
 from flask.sessions import NullSession, SessionInterface, SessionMixin
+from flask.signals import request_tearing_down
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter, Rule
 from werkzeug.utils import cached_property
@@ -40,6 +47,8 @@ from werkzeug.wsgi import get_host
 _SYNC_CACHE_LIMIT = 1024  # hooks and views are a few dozen; a per-request closure is not kept
 _ROUTES_KEPT = 4096  # (method, path) matches remembered; past it the memo starts again
 _HOSTS_KEPT = 64  # Host values and the server name Werkzeug makes of each
+_UNSET: Any = object()  # `do_teardown_request()` called without an exception: read it
+Hook = Callable[..., Any]
 _BODILESS = frozenset({204, 304})
 _REWRITTEN = frozenset({"location", "content-location"})  # Werkzeug rewrites these as URIs
 
@@ -87,6 +96,16 @@ class ApiRequest(Request):
             if within and body.getbuffer().nbytes <= (length or 0):
                 return body
         return super().stream
+
+    @property
+    def blueprints(self) -> list[str]:
+        """Flask's answer, kept once the request is routed (hooks ask three times)."""
+        found: list[str] | None = self.__dict__.get("_blueprints")
+        if found is None:
+            found = super().blueprints
+            if self.url_rule is not None:
+                self.__dict__["_blueprints"] = found
+        return found
 
 
 class RouteMemo:
@@ -151,6 +170,7 @@ class ApiFlask(Flask):
         super().__init__(import_name)
         self._synced: dict[Callable[..., Any], Callable[..., Any]] = {}
         self._server_names: dict[tuple[str, str], str] = {}
+        self._hooks: dict[tuple[str, str | None], tuple[Hook, ...]] = {}
         self.route_memo: RouteMemo | None = RouteMemo()
 
     def request_context(self, environ: dict[str, Any]) -> RequestContext:
@@ -198,6 +218,61 @@ class ApiFlask(Flask):
             if len(self._synced) < _SYNC_CACHE_LIMIT:
                 self._synced[func] = found
         return found
+
+    def _hooks_for(self, kind: str, asked: Request) -> tuple[Hook, ...]:
+        """The `kind` hooks of the request's blueprint, in the order Flask runs them, made
+        sync; looked up once per blueprint when the app serves (its hooks are fixed then)."""
+        key = (kind, asked.blueprint)
+        found = self._hooks.get(key)
+        if found is None:
+            blueprints = asked.blueprints
+            tables: dict[str, dict[str | None, list[Any]]] = {
+                "before": self.before_request_funcs,
+                "after": self.after_request_funcs,
+                "teardown": self.teardown_request_funcs,
+            }
+            table = tables[kind]
+            if kind == "before":  # app first, then outer to inner blueprint, registration order
+                found = tuple(
+                    self.ensure_sync(f)
+                    for name in (None, *reversed(blueprints))
+                    for f in table.get(name, ())
+                )
+            else:  # inner blueprint to outer, then the app, each in reverse registration order
+                found = tuple(
+                    self.ensure_sync(f)
+                    for name in (*blueprints, None)
+                    for f in reversed(table.get(name, ()))
+                )
+            if self._got_first_request:
+                self._hooks[key] = found
+        return found
+
+    def preprocess_request(self) -> Any:
+        if self.url_value_preprocessors:
+            return super().preprocess_request()
+        for before in self._hooks_for("before", request._get_current_object()):  # type: ignore[attr-defined]
+            answer = before()
+            if answer is not None:
+                return answer
+        return None
+
+    def process_response(self, response: Response) -> Response:
+        ctx = request_ctx._get_current_object()  # type: ignore[attr-defined]
+        for func in ctx._after_request_functions:
+            response = self.ensure_sync(func)(response)
+        for after in self._hooks_for("after", ctx.request):
+            response = after(response)
+        if not self.session_interface.is_null_session(ctx._session):
+            self.session_interface.save_session(self, ctx._session, response)
+        return response
+
+    def do_teardown_request(self, exc: BaseException | None = _UNSET) -> None:
+        if exc is _UNSET:
+            exc = sys.exc_info()[1]
+        for teardown in self._hooks_for("teardown", request._get_current_object()):  # type: ignore[attr-defined]
+            teardown(exc)
+        request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
     def make_default_options_response(self) -> Response:
         """`204 No Content` with `Allow: GET, HEAD, OPTIONS`, where Flask sends a 200 with an

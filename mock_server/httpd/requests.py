@@ -18,6 +18,8 @@ _HOST = re.compile(r"(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?")
 _ABSOLUTE = re.compile(rb"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^#]*)")
 _KEYS: dict[bytes, str | None] = {}  # header name -> WSGI key (None: dropped); bounded below
 _KEYS_CACHED = 512
+_VALID_HOSTS: dict[str, bool] = {}  # host -> valid_host(host); bounded below
+_HOSTS_KEPT = 256
 HEADERS_KEY = "seedream_mock.headers"  # the head's fields as sent: [(name, value)] in bytes
 
 
@@ -59,9 +61,15 @@ def shown(raw: bytes | str) -> str:
 
 def valid_host(host: str) -> bool:
     """`host[:port]` fit to put in a URL: the app builds result URLs from it, so anything else
-    (a path, a space, userinfo, a port past 65535) must never get that far."""
-    match = _HOST.fullmatch(host)
-    return match is not None and (match[1] is None or int(match[1]) <= 65535)
+    (a path, a space, userinfo, a port past 65535) must never get that far. Checked twice a
+    request (by the server, then by the app): the verdicts on the usual few hosts are kept."""
+    found = _VALID_HOSTS.get(host)
+    if found is None:
+        match = _HOST.fullmatch(host)
+        found = match is not None and (match[1] is None or int(match[1]) <= 65535)
+        if len(_VALID_HOSTS) < _HOSTS_KEPT:  # a client inventing hosts costs no memory
+            _VALID_HOSTS[host] = found
+    return found
 
 
 def head_environ(

@@ -16,6 +16,7 @@ from mock_server.core.scheduler import Scheduler
 from mock_server.core.store import Store
 from mock_server.settings.config import Settings
 from mock_server.settings.values import standard_key
+from mock_server.webhooks.connections import Connections
 from mock_server.webhooks.creation import first_attempt, new_delivery
 from mock_server.webhooks.log import DeliveryLog
 from mock_server.webhooks.records import ENDED, Attempt, Delivery, DeliveryState
@@ -52,6 +53,7 @@ class Webhooks:
         self.schedule = settings.webhook_schedule  # a scenario may change these two
         self.timeout = settings.webhook_timeout
         self.pool = WorkerPool(settings.webhook_workers, "seedream-webhook")
+        self.connections = Connections(per_origin=settings.webhook_workers)
         self.log = DeliveryLog(store, settings.webhook_log_limit)
         self._held: list[str] = []  # event ids a reorder fault holds back
         self._epoch = 0  # resets so far; deliveries made before the last one are forgotten
@@ -207,7 +209,7 @@ class Webhooks:
                 settings.webhook_signature,
                 self.profile.callback_headers,
             )
-            return post(delivery.url, delivery.body, headers, self.timeout)
+            return post(delivery.url, delivery.body, headers, self.timeout, self.connections)
         except Exception as exc:
             log.exception("webhook attempt %s of %s failed", number, delivery.event_id)
             return AttemptResult(
@@ -276,6 +278,7 @@ class Webhooks:
         """Let running attempts finish (bounded by the timeout), then report every delivery
         still waiting for a retry as abandoned, in the log and on stderr."""
         self.pool.shutdown(self.timeout + 1)
+        self.connections.close()
         if self.durable:
             return
         for delivery in self.store.deliveries():

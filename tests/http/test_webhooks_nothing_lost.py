@@ -1,6 +1,7 @@
 """Webhooks lose nothing and stick nowhere: every accepted callback_url can be sent, an attempt
 that raises is a logged failure, held and pending deliveries outlive the log limit, and the
-send timeout bounds a whole attempt. Real servers and receivers on 127.0.0.1."""
+send timeout bounds a whole attempt, name resolution included. Real servers and receivers on
+127.0.0.1."""
 
 from __future__ import annotations
 
@@ -260,3 +261,25 @@ def test_a_silent_tls_handshake_is_bounded_by_the_same_deadline() -> None:
         took = time.monotonic() - began
     assert result.error == "timed out after 0.5 s"
     assert 0.4 < took < 1.5, took
+
+
+def test_name_resolution_is_bounded_by_the_attempt_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    release = threading.Event()
+    resolve = socket.getaddrinfo
+
+    def hanging(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "hangs.example.test" and not kwargs.get("flags", 0) & socket.AI_NUMERICHOST:
+            release.wait(10)  # a resolver that never answers (a numeric-only lookup fails fast)
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    try:
+        began = time.monotonic()
+        result = post("http://hangs.example.test:9/hook", b"{}", {}, 0.3)
+        took = time.monotonic() - began
+    finally:
+        release.set()
+    assert result.error == "timed out after 0.3 s"
+    assert took < 1.0, took

@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 import pytest
-from flask import Flask, Request, Response, session
+from flask import Blueprint, Flask, Request, Response, request, session
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,9 +79,9 @@ def test_the_url_adapter_is_bound_as_flask_binds_it(
     ours = app.request_class(_environ(host, scheme, script, path, query))
     theirs = app.request_class(_environ(host, scheme, script, path, query))
     outcomes = []
-    for request, bind in ((ours, app.create_url_adapter), (theirs, _flask_adapter(app))):
+    for asked, bind in ((ours, app.create_url_adapter), (theirs, _flask_adapter(app))):
         try:
-            outcomes.append((_bound(bind(request)), request.host))
+            outcomes.append((_bound(bind(asked)), asked.host))
         except Exception as exc:  # BadHost for a host IDNA cannot encode: both must say so
             outcomes.append((type(exc).__name__, None))
     assert outcomes[0] == outcomes[1]
@@ -247,3 +247,67 @@ def test_a_buffered_body_reads_as_werkzeug_reads_it(
                 results.append(type(exc).__name__)
     assert results[0] == results[1]
     assert (results[0] == "RequestEntityTooLarge") == (len(body) > 32)
+
+
+def _hooked(kind: type[Flask], ran: list[str]) -> Flask:
+    """An app with hooks on itself, a blueprint and a blueprint nested in it, each saying
+    when it ran; a `before` hook of the inner one answers for `/outer/inner/stop`."""
+    app = kind("hooked")
+    outer, inner = Blueprint("outer", __name__), Blueprint("inner", __name__)
+
+    def hooks(where: Any, name: str) -> None:
+        for number in (1, 2):
+            where.before_request(lambda n=number: ran.append(f"before {name} {n}"))
+            where.after_request(lambda r, n=number: ran.append(f"after {name} {n}") or r)
+            where.teardown_request(
+                lambda e, n=number: ran.append(f"teardown {name} {n} {type(e).__name__}")
+            )
+
+    @inner.get("/")
+    def inner_view() -> str:
+        return "inner"
+
+    @inner.get("/stop")
+    def never() -> str:
+        return "not reached"
+
+    @inner.get("/boom")
+    def boom() -> str:
+        raise ZeroDivisionError
+
+    @inner.before_request
+    def stop() -> str | None:
+        return "stopped" if request.path.endswith("/stop") else None
+
+    @outer.get("/")
+    def outer_view() -> str:
+        return "outer"
+
+    @app.get("/")
+    def app_view() -> str:
+        return "app"
+
+    hooks(app, "app")
+    hooks(outer, "outer")
+    hooks(inner, "inner")
+    outer.register_blueprint(inner, url_prefix="/inner")
+    app.register_blueprint(outer, url_prefix="/outer")
+    return app
+
+
+def test_hooks_run_as_flask_runs_them() -> None:
+    """The same hooks on ApiFlask and on Flask, the same requests twice (the second time
+    from the looked-up hooks): the same hooks in the same order with the same exception."""
+    logs: list[list[str]] = []
+    for kind in (ApiFlask, Flask):
+        ran: list[str] = []
+        app = _hooked(kind, ran)
+        client = app.test_client()
+        for path in ["/", "/outer/", "/outer/inner/", "/outer/inner/stop", "/nowhere"] * 2:
+            answer = client.get(path)
+            ran.append(f"{path} {answer.status_code} {answer.get_data(as_text=True)[:10]}")
+        app.config["PROPAGATE_EXCEPTIONS"] = False
+        ran.append(str(client.get("/outer/inner/boom").status_code))
+        logs.append(ran)
+    assert logs[0] == logs[1]
+    assert "teardown inner 1 ZeroDivisionError" in logs[0]

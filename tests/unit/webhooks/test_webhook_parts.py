@@ -1,9 +1,12 @@
-"""The parts of webhook delivery: signatures, Retry-After, and the worker pool."""
+"""The parts of webhook delivery: signatures, Retry-After, and the worker pool (a waiting
+thread helps with the jobs it waits for)."""
 
 from __future__ import annotations
 
 import base64
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -91,3 +94,47 @@ def test_webhook_settings_parse_presets_and_lists() -> None:
         load_settings(env={"MOCK_WEBHOOK_SCHEDULE": "fast"})
     with pytest.raises(ConfigError, match="^MOCK_WEBHOOK_SIGNATURE=md5: must be one of"):
         load_settings(env={"MOCK_WEBHOOK_SIGNATURE": "md5"})
+
+
+def test_a_waiting_thread_runs_the_jobs_it_waits_for_and_only_those() -> None:
+    """The one worker is busy: `wait_since` runs the job queued after its mark on the waiting
+    thread, and leaves the one queued before the mark to the worker."""
+    pool = WorkerPool(1, "test")
+    release = threading.Event()
+    ran: dict[str, str] = {}
+
+    def job(name: str, after: threading.Event | None = None) -> Callable[[], None]:
+        def run() -> None:
+            if after is not None:
+                after.wait(5)
+            ran[name] = threading.current_thread().name
+
+        return run
+
+    assert pool.submit(job("blocker", after=release))
+    assert pool.submit(job("before"))
+    mark = pool.mark()
+    assert pool.submit(job("after"))
+    assert pool.wait_since(mark, timeout=2) is True
+    assert ran == {"after": threading.current_thread().name}
+    release.set()
+    assert pool.wait_idle(timeout=5) is True
+    assert ran["before"] == ran["blocker"] == "test_0"
+    assert pool.shutdown(timeout=1) is True
+
+
+def test_shutdown_drops_the_jobs_still_queued_after_its_timeout() -> None:
+    pool = WorkerPool(1, "test")
+    release = threading.Event()
+    ran: list[str] = []
+
+    def blocker() -> None:
+        release.wait(5)
+        ran.append("running")
+
+    assert pool.submit(blocker)
+    assert pool.submit(lambda: ran.append("queued"))
+    assert pool.shutdown(timeout=0.05) is False
+    release.set()
+    time.sleep(0.2)
+    assert ran == ["running"]
