@@ -78,8 +78,8 @@ class HttpServer:
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_w.setblocking(False)
         self._wake_r.setblocking(False)
-        # answers made in threads of their own, each with the commit it waits for (or None)
         self._commit_ended = False  # a commit ended since the held answers were looked at
+        # answers made in threads of their own, each with the commit it waits for (or None)
         self._finished: collections.deque[tuple[Connection, Request, Answer | None, int | None]] = (
             collections.deque()
         )

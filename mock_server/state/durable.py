@@ -243,8 +243,10 @@ class DurableState:
         look = FLUSH_INTERVAL / 2
         journal_due = monotonic() + JOURNAL_INTERVAL
         while not self._stop.wait(look):
-            barrier = self.barrier
-            if monotonic() - barrier.begun_at >= look and not barrier.awaited():
+            idle = monotonic() - self.barrier.begun_at  # since the last commit began
+            # an awaited commit the server is slow to make (or never will: it stopped) still
+            # comes within five intervals
+            if idle >= look and (not self.barrier.awaited() or idle >= 5 * FLUSH_INTERVAL):
                 with contextlib.suppress(sqlite3.Error):  # logged; tried again next time
                     self._commit()
             if monotonic() >= journal_due:
