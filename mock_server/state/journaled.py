@@ -91,29 +91,54 @@ class JournalFile:
         self.risks_version = risks.version
 
 
+# One compact encoder, and a row's document as a positional array: the flusher encodes up to a
+# ring's worth of rows twice a second, and a dict with its keys cost 6 µs a row against 3.8.
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+_FIELDS = (
+    "at",
+    "wall",
+    "method",
+    "path",
+    "query",
+    "headers",
+    "body_size",
+    "outcome",
+    "answer_headers",
+    "answer_size",
+    "task_id",
+    "faults",
+    "portability",
+    "seconds",
+)
+
+
 def _doc(entry: Recorded) -> str:
-    return json.dumps(
-        {
-            "at": entry.at,
-            "wall": entry.wall,
-            "method": entry.method,
-            "path": entry.path,
-            "query": entry.query,
-            "headers": [[n.decode("latin-1"), v.decode("latin-1")] for n, v in entry.headers],
-            "body_size": entry.body_size,
-            "outcome": entry.outcome,
-            "answer_headers": entry.answer_headers,
-            "answer_size": entry.answer_size,
-            "task_id": entry.task_id,
-            "faults": list(entry.faults),
-            "portability": entry.portability,
-            "seconds": entry.seconds,
-        }
+    return _ENCODER.encode(
+        [
+            entry.at,
+            entry.wall,
+            entry.method,
+            entry.path,
+            entry.query,
+            [[n.decode("latin-1"), v.decode("latin-1")] for n, v in entry.headers],
+            entry.body_size,
+            entry.outcome,
+            entry.answer_headers,
+            entry.answer_size,
+            entry.task_id,
+            entry.faults,
+            entry.portability,
+            entry.seconds,
+        ]
     )
 
 
 def _entry(doc: str, body: bytes, answer: bytes) -> Recorded:
-    found: dict[str, Any] = json.loads(doc)
+    read: Any = json.loads(doc)
+    # an object with the same names: rows written before the array (they read the same)
+    found: dict[str, Any] = (
+        read if isinstance(read, dict) else dict(zip(_FIELDS, read, strict=True))
+    )
     return Recorded(
         found["at"],
         found["wall"],
