@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from mock_server.core.events import Event, EventBus
+from mock_server.core.tasks import Status
+from mock_server.webhooks.records import DeliveryState
 
 RING = 4096  # changes remembered for a page that reconnects (beyond: it reloads)
 HOLD_S = 15.0  # longest wait of one answer: a heartbeat at least this often
@@ -31,6 +33,17 @@ COALESCE_S = 0.05  # once something changed, wait this long for more to send tog
 MAX_CLIENTS = 8  # answers waiting at once; more are told to retry later
 IDLE_S = 30.0  # no page asked for this long: stop listening to the bus
 WATCHED = ("task.", "webhook.", "request.recorded", "state.reset")
+# The kinds the page shows, by name: the bus builds no other event for it (credits.* events,
+# one per created task, are not shown).
+KINDS = frozenset(
+    {
+        "task.created",
+        *(f"task.{status}" for status in Status),
+        *(f"webhook.{state}" for state in DeliveryState),
+        "request.recorded",
+        "state.reset",
+    }
+)
 
 
 class Busy(Exception):
@@ -73,7 +86,7 @@ class Feed:
             self._last_seen = time.monotonic()
             if not self._subscribed and not self._closed:
                 self._subscribed = True
-                self._events.subscribe(self._on_event)
+                self._events.subscribe(self._on_event, KINDS)
             return self._seq
 
     @contextmanager

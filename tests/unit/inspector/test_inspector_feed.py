@@ -37,7 +37,7 @@ def test_changes_after_a_seq_come_back_sorted_by_kind() -> None:
     feed = Feed(bus)
     seen = feed.touch()
     _task(bus, "t1")
-    _task(bus, "t1", "webhook.failed")
+    _task(bus, "t1", "webhook.exhausted")
     bus.publish(Event("request.recorded", 0.0, None, "t1"))
     bus.publish(Event("credits.held", 0.0, "aio_k", "t1"))  # not watched
     batch = feed.wait(seen, hold_s=0)
@@ -122,3 +122,20 @@ def test_unsubscribe_leaves_a_publish_under_way_alone() -> None:
     bus.publish(Event("task.created", 0.0))
     bus.publish(Event("task.created", 0.0))
     assert heard == ["task.created"]
+
+
+def test_a_looking_page_asks_for_every_kind_it_shows_and_no_other() -> None:
+    """The bus builds an event only for a kind someone wants: the kinds the page shows must
+    all be wanted while it looks (a task's every state, every delivery state, the journal,
+    reset), and the credit events, which it does not show, stay unbuilt."""
+    from mock_server.core.tasks import Status
+    from mock_server.webhooks.records import DeliveryState
+
+    bus = EventBus()
+    feed = Feed(bus)
+    shown = ["task.created", *(f"task.{s}" for s in Status), "request.recorded", "state.reset"]
+    shown += [f"webhook.{s}" for s in DeliveryState]
+    assert not any(bus.wants(kind) for kind in shown)
+    feed.touch()
+    assert [kind for kind in shown if not bus.wants(kind)] == []
+    assert not bus.wants("credits.held")
