@@ -25,87 +25,31 @@ each a saving measured on the two hot routes (bench/README.md, "Where the time g
 - an answer whose body is already one buffered `bytes` (every JSON answer) goes to the server as
   it is, with its length, instead of through Werkzeug's header copy and closing iterator; any
   other answer (a stream, a redirect, 1xx/204/304, HEAD) takes Werkzeug's own path.
+
+The request, response and session objects are in `flask_wrappers.py`.
 """
 
 from __future__ import annotations
 
-import io
 import sys
-from collections.abc import Callable, Iterable
-from typing import IO, Any, overload
+from collections.abc import Callable
+from typing import Any, overload
 
 from flask import Flask, Request, Response, request
 from flask.ctx import RequestContext
 from flask.globals import request_ctx
-from flask.sessions import NullSession, SessionInterface, SessionMixin
 from flask.signals import request_tearing_down
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter, Rule
-from werkzeug.utils import cached_property
 from werkzeug.wsgi import get_host
+
+from mock_server.api.flask_wrappers import ApiRequest, ApiResponse, NoSessions
 
 _SYNC_CACHE_LIMIT = 1024  # hooks and views are a few dozen; a per-request closure is not kept
 _ROUTES_KEPT = 4096  # (method, path) matches remembered; past it the memo starts again
 _HOSTS_KEPT = 64  # Host values and the server name Werkzeug makes of each
 _UNSET: Any = object()  # `do_teardown_request()` called without an exception: read it
 Hook = Callable[..., Any]
-_BODILESS = frozenset({204, 304})
-_REWRITTEN = frozenset({"location", "content-location"})  # Werkzeug rewrites these as URIs
-
-
-class ApiResponse(Response):
-    """Flask's response; buffered answers are handed over without Werkzeug's generic checks."""
-
-    def get_wsgi_response(
-        self, environ: dict[str, Any]
-    ) -> tuple[Iterable[bytes], str, list[tuple[str, str]]]:
-        body = self.response
-        status = self.status_code
-        if (
-            type(body) is not list
-            or len(body) != 1
-            or type(body[0]) is not bytes
-            or self._on_close
-            or status < 200
-            or status in _BODILESS
-            or environ["REQUEST_METHOD"] == "HEAD"
-        ):
-            return super().get_wsgi_response(environ)
-        headers = self.headers.to_wsgi_list()
-        has_length = False
-        for name, _ in headers:
-            lowered = name.lower()
-            if lowered in _REWRITTEN:
-                return super().get_wsgi_response(environ)
-            has_length = has_length or lowered == "content-length"
-        if not has_length:
-            headers.append(("Content-Length", str(len(body[0]))))
-        return body, self.status, headers
-
-
-class ApiRequest(Request):
-    """Flask's request, reading a body the server buffered straight from its buffer."""
-
-    @cached_property
-    def stream(self) -> IO[bytes]:
-        environ = self.environ
-        body = environ.get("wsgi.input")
-        if type(body) is io.BytesIO and environ.get("wsgi.input_terminated") and not self.shallow:
-            length, most = self.content_length, self.max_content_length
-            within = length is not None and (most is None or length <= most)
-            if within and body.getbuffer().nbytes <= (length or 0):
-                return body
-        return super().stream
-
-    @property
-    def blueprints(self) -> list[str]:
-        """Flask's answer, kept once the request is routed (hooks ask three times)."""
-        found: list[str] | None = self.__dict__.get("_blueprints")
-        if found is None:
-            found = super().blueprints
-            if self.url_rule is not None:
-                self.__dict__["_blueprints"] = found
-        return found
 
 
 class RouteMemo:
@@ -144,19 +88,6 @@ class ApiRequestContext(RequestContext):
             self.request.url_rule, self.request.view_args = memo.match(adapter)
         except HTTPException as exc:
             self.request.routing_exception = exc
-
-
-class NoSessions(SessionInterface):
-    """This app has no sessions (the inspector's sign-in is its own cookie): every request
-    gets the same read-only null session rather than a new one."""
-
-    _none = NullSession()
-
-    def open_session(self, app: Flask, request: Request) -> SessionMixin:
-        return self._none
-
-    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        return None
 
 
 class ApiFlask(Flask):

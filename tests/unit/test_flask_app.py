@@ -11,7 +11,8 @@ from flask import Blueprint, Flask, Request, Response, request, session
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_server.api.flask_app import ApiFlask, ApiRequest, ApiResponse
+from mock_server.api.flask_app import ApiFlask
+from mock_server.api.flask_wrappers import ApiRequest, ApiResponse
 from mock_server.app import create_app
 from mock_server.settings.config import Settings
 
