@@ -195,12 +195,7 @@ class Emulator:
     def task_document(self, task: Task, base_url: str) -> Any:
         """The task answer, as the active profile writes it."""
         with self.lock:
-            values = documents.task_values(
-                task,
-                self.clock.now(),
-                self.result_base(base_url),
-                self.settings.image_lifetime_seconds,
-            )
+            values = self._task_values(task, self.clock.now(), self.result_base(base_url))
         return self.profile.task_answer(values)
 
     def task_answer(self, task: Task, base_url: str) -> bytes:
@@ -212,12 +207,15 @@ class Emulator:
             key = AnswerMemo.key(task, task.progress(now), base)
             found = self.answers.get(key)
             if found is None:
-                lifetime = self.settings.image_lifetime_seconds
-                values = documents.task_values(task, now, base, lifetime)
+                values = self._task_values(task, now, base)
         if found is None:
             found = documents.to_json_bytes(self.profile.task_answer(values))
             self.answers.put(key, found)
         return found
+
+    def _task_values(self, task: Task, now: float, base: str) -> dict[str, Any]:
+        """What a task answer is made from, at clock time `now` (under the state lock)."""
+        return documents.task_values(task, now, base, self.settings.image_lifetime_seconds)
 
     def result_file(self, task_id: str, index: int) -> ResultFile:
         return self.results.file(task_id, index)
